@@ -1,0 +1,58 @@
+"""The `warroom` command line: one module per command group, all registered on one Typer app."""
+
+import sys
+
+import typer
+from rich.console import Console
+
+from warroom import __version__
+from warroom.errors import UserError
+
+app = typer.Typer(
+    name="warroom",
+    help="Warroom: the data war room for an e-commerce sale day (Double 11).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"warroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Warroom: one set of live numbers for operations, finance and tech."""
+
+
+# Command modules register themselves on `app` when imported.
+from warroom.cli import schema_cmd  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point: a UserError prints its message and exits 2; anything else is a bug and shows its trace."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

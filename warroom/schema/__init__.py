@@ -1,0 +1,19 @@
+"""The canonical schema: every table Warroom knows, declared once (see tables.py)."""
+
+from warroom.errors import NotFound
+from warroom.schema.model import Column, Table
+from warroom.schema.tables import TABLES
+from warroom.schema.types import ColumnType, fen_to_money
+
+__all__ = ["TABLES", "Column", "ColumnType", "Table", "fen_to_money", "get_table", "schema_as_dict"]
+
+
+def get_table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise NotFound(f"unknown table {name!r}; the tables are: {', '.join(TABLES)}") from None
+
+
+def schema_as_dict() -> dict:
+    return {"tables": [t.to_dict() for t in TABLES.values()]}

@@ -1,0 +1,47 @@
+"""Opening the DuckDB warehouse and creating its tables from the schema."""
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from warroom.schema import TABLES, Table
+
+
+def create_table_sql(table: Table) -> str:
+    cols = ",\n  ".join(f"{c.name} {c.type.duckdb}{' NOT NULL' if c.required else ''}" for c in table.columns)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {cols}\n);"
+
+
+def create_tables_sql() -> str:
+    return "\n".join(create_table_sql(t) for t in TABLES.values())
+
+
+class Warehouse:
+    """The warehouse file and a lock that serialises writers inside this process.
+
+    DuckDB connections are not safe to share between threads; each thread takes its own cursor()
+    from the one database connection, which shares the same database instance.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        self.write_lock = threading.Lock()
+        if not read_only:
+            self._con.execute(create_tables_sql())
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for the calling thread (cheap: shares the open database)."""
+        return self._con.cursor()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "Warehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
