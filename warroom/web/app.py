@@ -1,0 +1,33 @@
+"""The FastAPI application: wiring only. Routes live in routes/, one module per noun."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from warroom import __version__
+from warroom.web import errors
+from warroom.web.routes import health, live, pages
+from warroom.web.runtime import Runtime
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start()
+        await runtime.hub.start()
+        yield
+        await runtime.hub.stop()
+        runtime.shutdown()
+
+    app = FastAPI(title="Warroom", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (pages, live, health):
+        app.include_router(module.router)
+    return app

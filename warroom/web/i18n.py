@@ -1,0 +1,46 @@
+"""Page text in Simplified Chinese and English, and how numbers read in each.
+
+Chinese readers count in 万 (10^4) and 亿 (10^8); English readers in K / M / B. The same rules live in
+static/js/format.js for values that tick in the browser; tests hold the two to the same cases.
+"""
+
+from decimal import Decimal
+
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh": "作战室", "en": "Warroom"},
+    "home": {"zh": "总览", "en": "Overview"},
+    "gmv_paid": {"zh": "支付GMV", "en": "Paid GMV"},
+    "orders": {"zh": "订单数", "en": "Orders"},
+    "buyers": {"zh": "买家数", "en": "Buyers"},
+    "aov": {"zh": "客单价", "en": "AOV"},
+    "vs_yesterday": {"zh": "较昨日同时", "en": "vs same time yesterday"},
+    "today_by_hour": {"zh": "今日每小时支付GMV（对比昨日）", "en": "Paid GMV by hour today (vs yesterday)"},
+    "today": {"zh": "今日", "en": "Today"},
+    "yesterday": {"zh": "昨日", "en": "Yesterday"},
+    "updated": {"zh": "更新于", "en": "Updated"},
+    "stale": {"zh": "数据已停止更新", "en": "Data has stopped arriving"},
+    "live": {"zh": "实时", "en": "Live"},
+    "reconnecting": {"zh": "重新连接中…", "en": "Reconnecting…"},
+    "sim_clock": {"zh": "模拟时钟", "en": "Simulated clock"},
+    "language": {"zh": "English", "en": "中文"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    return TEXT[key][lang if lang in LANGUAGES else "zh"]
+
+
+def compact_number(value: float | Decimal | int | None, lang: str, digits: int = 2) -> str:
+    """1234567 -> '123.46万' (zh) or '1.23M' (en); small numbers keep thousands separators."""
+    if value is None:
+        return "–"
+    v = float(value)
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    steps = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+    for size, suffix in steps:
+        if v >= size:
+            return f"{sign}{v / size:.{digits}f}{suffix}"
+    return f"{sign}{v:,.0f}" if v == int(v) else f"{sign}{v:,.{digits}f}"

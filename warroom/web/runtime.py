@@ -1,0 +1,76 @@
+"""What a running server holds: settings, the open warehouse, the clock, the live hub, the replay."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from warroom.config import Settings
+from warroom.simulate.replay import ReplayClock, Replayer, run_replay
+from warroom.warehouse import Warehouse
+from warroom.web.live import LiveHub
+
+log = logging.getLogger(__name__)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Replay:
+    """A replay to run while serving: continue `replayer` from its history at `speed` until `sim_end`."""
+
+    replayer: Replayer
+    speed: float
+    sim_end: datetime | None = None
+    clock: ReplayClock | None = None
+    errors: list[str] = field(default_factory=list)
+    thread: threading.Thread | None = None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    warehouse: Warehouse
+    replay: Replay | None = None
+    hub: LiveHub = field(default_factory=LiveHub)
+    stop: threading.Event = field(default_factory=threading.Event)
+    _now: Callable[[], datetime] = wall_clock
+
+    def now(self) -> datetime:
+        """The room's "now": the replay's simulated clock in the demo, the wall clock otherwise."""
+        return self._now()
+
+    def start(self) -> None:
+        self.hub.interval = self.settings.refresh_seconds
+        replay = self.replay
+        if replay is None:
+            return
+        if replay.replayer.loaded_until is None:
+            raise RuntimeError("the replay's history must be loaded before serving")
+        # The clock starts when serving starts, so loading history does not eat simulated time.
+        replay.clock = ReplayClock(
+            replay.replayer.loaded_until, replay.speed, time.monotonic(), replay.sim_end
+        )
+        clock = replay.clock
+        self._now = lambda: clock.sim_now(time.monotonic())
+
+        def on_error(exc: Exception) -> None:
+            log.exception("replay step failed", exc_info=exc)
+            replay.errors.append(f"{type(exc).__name__}: {exc}")
+
+        replay.thread = threading.Thread(
+            target=run_replay,
+            args=(replay.replayer, clock, self.stop),
+            kwargs={"on_error": on_error},
+            daemon=True,
+        )
+        replay.thread.start()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        if self.replay and self.replay.thread:
+            self.replay.thread.join(timeout=10)
