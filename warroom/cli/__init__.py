@@ -35,6 +35,7 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from warroom.cli import schema_cmd  # noqa: E402,F401
+from warroom.cli import users_cmd  # noqa: E402,F401
 
 
 def main() -> None:
