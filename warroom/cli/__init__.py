@@ -35,13 +35,17 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from warroom.cli import schema_cmd  # noqa: E402,F401
+from warroom.cli import simulate_cmd  # noqa: E402,F401
+from warroom.cli import ingest_cmd  # noqa: E402,F401
 from warroom.cli import users_cmd  # noqa: E402,F401
+from warroom.cli import query_cmd  # noqa: E402,F401
 
 
 def main() -> None:
     """Entry point: a UserError prints its message and exits 2; anything else is a bug and shows its trace."""
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns a command's exit code instead of exiting.
+        sys.exit(app(standalone_mode=False) or 0)
     except UserError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         sys.exit(2)

@@ -120,11 +120,11 @@ class Replayer:
         times = []
         for name, spec in TABLES.items():
             if spec.time_column:
-                row = self._reader.execute(
+                rows = self._reader.execute(
                     f"SELECT min({spec.time_column}) FROM read_parquet(?)", [self._files(name)]
-                ).fetchone()
-                if row and row[0] is not None:
-                    times.append(row[0])
+                ).fetchall()
+                if rows and rows[0][0] is not None:
+                    times.append(rows[0][0])
         return min(times) if times else None
 
     def _ingest(self, table: str, batch: pa.Table) -> IngestReport:
