@@ -39,6 +39,7 @@ from warroom.cli import simulate_cmd  # noqa: E402,F401
 from warroom.cli import ingest_cmd  # noqa: E402,F401
 from warroom.cli import users_cmd  # noqa: E402,F401
 from warroom.cli import query_cmd  # noqa: E402,F401
+from warroom.cli import sources_cmd  # noqa: E402,F401
 
 
 def main() -> None:
