@@ -70,12 +70,17 @@ class Replayer:
 
     def _read(self, table: str, start: datetime | None, end: datetime) -> pa.Table:
         spec = TABLES[table]
-        col = spec.time_column
-        sql = f"SELECT {', '.join(spec.column_names)} FROM read_parquet(?)"
-        params: list = [self._files(table)]
-        if col:
-            sql += f" WHERE {col} < ?" + (f" AND {col} >= ?" if start else "") + f" ORDER BY {col}"
-            params += [end] + ([start] if start else [])
+        if table == "orders":
+            sql, params = _orders_as_of(self._files(table), start, end)
+        else:
+            col = spec.time_column
+            sql = f"SELECT {', '.join(spec.column_names)} FROM read_parquet($files)"
+            params = {"files": self._files(table)}
+            if col:
+                sql += (
+                    f" WHERE {col} < $end" + (f" AND {col} >= $start" if start else "") + f" ORDER BY {col}"
+                )
+                params.update({"end": end} | ({"start": start} if start else {}))
         # sql(...).to_arrow_table(): DuckDB 2 warns that execute(...) then Arrow copies the rows once more.
         return self._reader.sql(sql, params=params).to_arrow_table().cast(spec.arrow_schema)
 
@@ -131,6 +136,32 @@ class Replayer:
         report = self.ingest(self.warehouse, table, batch, source="replay")
         self.rows_ingested += report.accepted
         return report
+
+
+def _orders_as_of(files: list[str], start: datetime | None, end: datetime) -> tuple[str, dict]:
+    """Orders as they stood at `end`: the simulator writes each order once, in its final status.
+
+    A live feed would send an order when placed, again when paid, again when shipped, refunded or cancelled.
+    So each step sends every order placed, paid or updated in [start, end), in its status as of `end`; the
+    ingest layer keeps the version with the latest updated_at. Without this, the replay would show an order
+    refunded the moment it was placed.
+    """
+    in_step = "{col} < $end" + (" AND {col} >= $start" if start else "")
+    where = " OR ".join(f"({in_step.format(col=c)})" for c in ("ts", "paid_at", "updated_at"))
+    sql = f"""
+        SELECT order_id, ts, customer_id, channel_id, province, device,
+          CASE
+            WHEN paid_at IS NOT NULL AND paid_at < $end AND updated_at >= $end THEN 'paid'
+            WHEN updated_at < $end THEN status
+            ELSE 'created'
+          END AS status,
+          is_new_buyer, list_amount, discount_amount, paid_amount, shipping_fee,
+          CASE WHEN paid_at < $end THEN paid_at END AS paid_at,
+          CASE WHEN updated_at < $end THEN updated_at WHEN paid_at < $end THEN paid_at ELSE ts END AS updated_at
+        FROM read_parquet($files)
+        WHERE {where}
+        ORDER BY ts"""
+    return sql, {"files": files, "end": end} | ({"start": start} if start else {})
 
 
 def run_replay(
