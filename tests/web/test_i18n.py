@@ -44,3 +44,13 @@ def test_every_text_has_both_languages():
     for key, texts in TEXT.items():
         assert set(texts) == {"zh", "en"}, key
         assert all(texts.values()), key
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: cannot run format.js")
+def test_axis_labels_are_short_and_distinct():
+    cases = [[3000, "zh", "3,000"], [15000, "zh", "1.5万"], [20000, "zh", "2万"], [2_500_000, "en", "2.5M"]]
+    script = FORMAT_JS.read_text() + (
+        f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(([v, l]) => WarroomFormat.axis(v, l))));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [expected for _, _, expected in cases]

@@ -40,6 +40,7 @@ from warroom.cli import ingest_cmd  # noqa: E402,F401
 from warroom.cli import users_cmd  # noqa: E402,F401
 from warroom.cli import query_cmd  # noqa: E402,F401
 from warroom.cli import sources_cmd  # noqa: E402,F401
+from warroom.cli import serve_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -25,6 +25,14 @@ TEXT: dict[str, dict[str, str]] = {
     "reconnecting": {"zh": "重新连接中…", "en": "Reconnecting…"},
     "sim_clock": {"zh": "模拟时钟", "en": "Simulated clock"},
     "language": {"zh": "English", "en": "中文"},
+    "login": {"zh": "登录", "en": "Log in"},
+    "logout": {"zh": "退出", "en": "Log out"},
+    "login_sub": {
+        "zh": "双十一作战室：运营、财务、技术同一套实时数据",
+        "en": "One set of live numbers for ops, finance and tech",
+    },
+    "username": {"zh": "用户名", "en": "Username"},
+    "password": {"zh": "密码", "en": "Password"},
 }
 
 

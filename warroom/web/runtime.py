@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from warroom.config import Settings
+from warroom.ingest.writer import BatchWriter
 from warroom.simulate.replay import ReplayClock, Replayer, run_replay
 from warroom.warehouse import Warehouse
 from warroom.web.live import LiveHub
@@ -35,10 +38,15 @@ class Replay:
 class Runtime:
     settings: Settings
     warehouse: Warehouse
+    meta: sessionmaker[Session]
     replay: Replay | None = None
     hub: LiveHub = field(default_factory=LiveHub)
     stop: threading.Event = field(default_factory=threading.Event)
     _now: Callable[[], datetime] = wall_clock
+    writer: BatchWriter = field(init=False)  # the one writer of live pushes (warroom/ingest/writer.py)
+
+    def __post_init__(self) -> None:
+        self.writer = BatchWriter(self.warehouse)
 
     def now(self) -> datetime:
         """The room's "now": the replay's simulated clock in the demo, the wall clock otherwise."""
@@ -46,6 +54,7 @@ class Runtime:
 
     def start(self) -> None:
         self.hub.interval = self.settings.refresh_seconds
+        self.writer.start()
         replay = self.replay
         if replay is None:
             return
@@ -72,5 +81,6 @@ class Runtime:
 
     def shutdown(self) -> None:
         self.stop.set()
+        self.writer.stop()
         if self.replay and self.replay.thread:
             self.replay.thread.join(timeout=10)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from warroom.analyses.overview import snapshot
+from warroom.web.auth import UserDep, policy_key, principal_of
 from warroom.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
@@ -26,14 +27,16 @@ def _sse(stream: AsyncIterator[dict], request: Request) -> StreamingResponse:
 
 
 @router.get("/overview")
-def overview(rt: RuntimeDep) -> dict:
+def overview(rt: RuntimeDep, user: UserDep) -> dict:
     """Today's headline figures, once (the live stream below sends the same, at every refresh)."""
-    return snapshot(rt.warehouse, rt.now(), rt.settings.tz)
+    return snapshot(rt.warehouse, rt.now(), rt.settings.tz, principal_of(user))
 
 
 @router.get("/live/overview")
-async def live_overview(request: Request, rt: RuntimeDep) -> StreamingResponse:
-    def compute() -> dict:
-        return snapshot(rt.warehouse, rt.now(), rt.settings.tz)
+async def live_overview(request: Request, rt: RuntimeDep, user: UserDep) -> StreamingResponse:
+    principal = principal_of(user)
 
-    return _sse(rt.hub.subscribe(("overview",), compute), request)
+    def compute() -> dict:
+        return snapshot(rt.warehouse, rt.now(), rt.settings.tz, principal)
+
+    return _sse(rt.hub.subscribe(("overview", policy_key(user)), compute), request)

@@ -12,6 +12,11 @@ const WarroomFormat = {
       : v.toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits}));
   },
   money(value, lang) { return "¥" + this.compact(value, lang); },
+  // Axis ticks: as short as possible but still distinct (2.5万, 3万 rather than 3万, 3万).
+  axis(value, lang) {
+    const s = this.compact(value, lang, 2);
+    return s.includes(".") ? s.replace(/0+(?=\D*$)/, "").replace(/\.(?=\D*$)/, "") : s;
+  },
   percentChange(now, before) {
     if (!before) return null;
     return (now - before) / before;

@@ -35,10 +35,10 @@
     }
     hourly.setOption({
       tooltip: {trigger: "axis", valueFormatter: (v) => WarroomFormat.money(v, lang)},
-      legend: {data: [T.today, T.yesterday], right: 0},
+      legend: {data: [T.today, T.yesterday], top: 0, right: 0},
       grid: {left: 70, right: 20, top: 36, bottom: 30},
       xAxis: {type: "category", data: hours},
-      yAxis: {type: "value", axisLabel: {formatter: (v) => WarroomFormat.compact(v, lang, 0)}},
+      yAxis: {type: "value", axisLabel: {formatter: (v) => WarroomFormat.axis(v, lang)}},
       series: [
         {name: T.yesterday, type: "line", data: snap.yesterday_by_hour, showSymbol: false,
          lineStyle: {type: "dashed", color: "#9aa4b2"}, itemStyle: {color: "#9aa4b2"}},

@@ -1,0 +1,27 @@
+"""Fixtures shared across areas: a small simulated sale, made once per test session."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"
+SMALL_SCALE = 0.05
+SMALL_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def small_sim(tmp_path_factory) -> Path:
+    """A simulator output folder at a small scale (a few tens of thousands of events)."""
+    from warroom.simulate import simulate
+
+    out = tmp_path_factory.mktemp("sim") / "out"
+    simulate(out, scale=SMALL_SCALE, seed=SMALL_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data sets beside the project (../shared/data); tests skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is absent: these tests need the shared public data sets")
+    return SHARED_DATA
