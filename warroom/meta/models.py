@@ -115,3 +115,5 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+from warroom.meta import sources as _sources  # noqa: E402,F401  (registers the Source model on Base.metadata)

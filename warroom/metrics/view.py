@@ -1,0 +1,101 @@
+"""A canonical table joined to what its expressions reach: `orders.channels.channel_group` on order_items
+becomes a left join order_items -> orders -> channels, added only when an expression names it.
+
+Joined columns are named hop__hop__column, so nothing collides and DuckDB prunes what is not read.
+Every join is many-to-one onto a table's key (the catalog checks it), so joining never multiplies rows.
+"""
+
+import ast
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from warroom.errors import UserError
+from warroom.metrics import expr as ex
+from warroom.metrics.catalog import Catalog
+from warroom.metrics.query import Filter
+from warroom.schema import TABLES
+
+
+def column_name(path: tuple[str, ...]) -> str:
+    return "__".join(path)
+
+
+@lru_cache
+def canonical(table: str) -> ir.Table:
+    """An unbound Ibis table typed by the canonical schema: the warehouse's tables are created from it."""
+    return ibis.table(ibis.Schema.from_pyarrow(TABLES[table].arrow_schema), name=table)
+
+
+def joined(catalog: Catalog, table: str, trees: list[ast.expr | None]) -> ir.Table:
+    """`table` left-joined along every hop path the expressions name."""
+    hops = sorted(
+        {name[:-1] for tree in trees if tree is not None for name in ex.names(tree) if len(name) > 1}
+    )
+    paths: list[tuple[str, ...]] = []
+    for hop in hops:  # every prefix, parents first
+        paths += [hop[:i] for i in range(1, len(hop) + 1) if hop[:i] not in paths]
+    view = canonical(table)
+    for path in sorted(paths, key=len):
+        parent_table = path[-2] if len(path) > 1 else table
+        join = catalog.joins[(parent_table, path[-1])]
+        right = canonical(path[-1])
+        right = right.select(**{column_name((*path, c)): right[c] for c in right.columns})
+        predicates = [view[column_name((*path[:-1], k))] == right[column_name((*path, k))] for k in join.on]
+        view = view.left_join(right, predicates).select(*view.columns, *right.columns)
+    return view
+
+
+def resolver(view: ir.Table):
+    return lambda path: view[column_name(path)]
+
+
+def compile_expr(catalog: Catalog, view: ir.Table, tree: ast.expr) -> ir.Value:
+    return ex.to_ibis(tree, resolver(view), lambda name: catalog.parameters[name])
+
+
+def dimension_value(catalog: Catalog, view: ir.Table, table: str, dimension: str) -> ir.Value:
+    dim = catalog.dimension(dimension)
+    return compile_expr(catalog, view, dim.on[table])  # type: ignore[union-attr]
+
+
+def coerce(value: Any, column: ir.Value, what: str) -> Any:
+    """A filter value as the column's type, or a UserError naming the filter."""
+    dtype = column.type()
+    try:
+        if dtype.is_boolean():
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            if isinstance(value, bool):
+                return value
+            raise ValueError
+        if dtype.is_integer():
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if dtype.is_numeric():
+            return float(value)
+        if dtype.is_timestamp():
+            out = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+            if out.tzinfo is None:
+                raise UserError(f"{what}: {value!r} has no time zone; add one, e.g. +08:00")
+            return out
+        return str(value)
+    except (ValueError, TypeError):
+        raise UserError(f"{what}: {value!r} is not a valid {dtype} value") from None
+
+
+def predicate(column: ir.Value, f: Filter, what: str) -> ir.BooleanValue:
+    """The Ibis predicate of one filter; values become Ibis literals, never SQL text."""
+    if isinstance(f.value, list):
+        values = [coerce(v, column, what) for v in f.value]
+        return column.isin(values) if f.op == "in" else column.notin(values)
+    value = coerce(f.value, column, what)
+    ops = {
+        "=": column.__eq__, "!=": column.__ne__, "<": column.__lt__, "<=": column.__le__,
+        ">": column.__gt__, ">=": column.__ge__,
+    }  # fmt: skip
+    return ops[f.op](ibis.literal(value, type=column.type()))
