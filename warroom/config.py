@@ -28,6 +28,8 @@ class Settings(BaseSettings):
         60.0, description="Demo replay: simulated seconds per real second (60 = one sale hour per minute)."
     )
     refresh_seconds: float = Field(1.0, description="How often live pages are recomputed and pushed.")
+    # 64 MiB is ~300k JSON events: far above the 1,000-event batches pushers send, small enough for 2 cores.
+    ingest_max_body_mb: float = Field(64.0, description="Largest body POST /api/v1/ingest accepts, in MiB.")
 
     @property
     def warehouse_path(self) -> Path:

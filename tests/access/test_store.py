@@ -16,7 +16,15 @@ def test_migration_from_empty_creates_every_table(metadata_url):
     engine = make_engine(metadata_url)
     try:
         tables = set(inspect(engine).get_table_names())
-        assert tables == {"alembic_version", "users", "roles", "api_tokens", "sessions", "audit_log", "sources"}
+        assert tables == {
+            "alembic_version",
+            "users",
+            "roles",
+            "api_tokens",
+            "sessions",
+            "audit_log",
+            "sources",
+        }
         with engine.connect() as con:
             assert con.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
             # The models and the migrations describe the same tables, columns, types, indexes and keys.

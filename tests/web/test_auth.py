@@ -32,7 +32,7 @@ def _login(client, password="fin-pass-1"):
 
 def test_pages_redirect_to_login_and_apis_answer_401_in_the_envelope(client):
     assert client.get("/").headers["location"] == "/login"
-    r = client.get("/api/v1/overview")
+    r = client.get("/api/v1/boards/overview")
     assert r.status_code == 401
     assert r.json()["ok"] is False and r.json()["status"] == 401 and "log in" in r.json()["error"]
 
@@ -69,7 +69,7 @@ def test_logout_ends_the_session(client):
 def test_bearer_token_reads_the_api_and_a_bad_one_is_refused(client):
     ok = client.get("/api/v1/health", headers={"Authorization": f"Bearer {client.token}"})
     assert ok.status_code == 200
-    bad = client.get("/api/v1/overview", headers={"Authorization": "Bearer wrt_not-a-token"})
+    bad = client.get("/api/v1/boards/overview", headers={"Authorization": "Bearer wrt_not-a-token"})
     assert bad.status_code == 401 and "token" in bad.json()["error"]
 
 

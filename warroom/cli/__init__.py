@@ -4,6 +4,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from warroom import __version__
 from warroom.errors import UserError
@@ -39,6 +40,7 @@ from warroom.cli import simulate_cmd  # noqa: E402,F401
 from warroom.cli import ingest_cmd  # noqa: E402,F401
 from warroom.cli import users_cmd  # noqa: E402,F401
 from warroom.cli import query_cmd  # noqa: E402,F401
+from warroom.cli import logs_cmd  # noqa: E402,F401
 from warroom.cli import sources_cmd  # noqa: E402,F401
 from warroom.cli import serve_cmd  # noqa: E402,F401
 
@@ -49,7 +51,7 @@ def main() -> None:
         # In non-standalone mode click returns a command's exit code instead of exiting.
         sys.exit(app(standalone_mode=False) or 0)
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

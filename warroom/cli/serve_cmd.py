@@ -9,9 +9,11 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from warroom.access import ensure_demo_accounts
 from warroom.cli import app
 from warroom.cli.times import parse_time
 from warroom.config import Settings, get_settings
+from warroom.meta import open_metadata
 from warroom.simulate import simulate
 from warroom.simulate.replay import Replayer
 from warroom.warehouse import Warehouse
@@ -63,8 +65,9 @@ def serve(
             raise typer.BadParameter("--replay needs --from: the moment the live part of the replay starts")
         start = parse_time(replay_from, settings.tz, "--from")
         plan = Replay(_load_replay(replay, warehouse, start), speed or settings.replay_speed)
+    meta = open_metadata(settings.metadata_sqlalchemy_url)
     console.print(f"Warroom on [bold]http://{settings.host}:{settings.port}[/]")
-    _serve(Runtime(settings, warehouse, replay=plan), settings)
+    _serve(Runtime(settings, warehouse, meta, replay=plan), settings)
 
 
 @app.command()
@@ -105,9 +108,16 @@ def demo(
     warehouse = Warehouse(settings.warehouse_path)
     replayer = _load_replay(sim_dir, warehouse, start)
 
+    meta = open_metadata(settings.metadata_sqlalchemy_url)
+    with meta() as session:
+        accounts = ensure_demo_accounts(session)
+
     url = f"http://{settings.host}:{settings.port}"
     console.print(f"\n[bold red]Warroom 作战室[/] demo on [bold]{url}[/]")
+    for username, password, role in accounts:
+        console.print(f"  log in as [bold]{username}[/] / {password}  ({role})")
     console.print(
         f"replaying from {start:%Y-%m-%d %H:%M} at {speed or settings.replay_speed:g}x; Ctrl-C stops\n"
     )
-    _serve(Runtime(settings, warehouse, replay=Replay(replayer, speed or settings.replay_speed)), settings)
+    replay = Replay(replayer, speed or settings.replay_speed)
+    _serve(Runtime(settings, warehouse, meta, replay=replay), settings)

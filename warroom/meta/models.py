@@ -116,4 +116,5 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(64))
 
+
 from warroom.meta import sources as _sources  # noqa: E402,F401  (registers the Source model on Base.metadata)

@@ -24,7 +24,7 @@ PAYMENT_METHODS = ("alipay", "wechat", "huabei", "card", "unionpay")
 PAYMENT_STATUSES = ("success", "failed")
 REFUND_KINDS = ("full", "partial")
 REFUND_REASONS = ("size_fit", "quality", "not_as_described", "changed_mind", "late_delivery", "damaged")
-HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 _MONEY_MAX = 10_000_000.0  # a single row over 10M CNY is a unit mix-up (fen sent as yuan), not a sale
 

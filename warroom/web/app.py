@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from warroom import __version__
 from warroom.web import errors
-from warroom.web.routes import health, ingest, live, login, pages, query
+from warroom.web.routes import boards, health, ingest, login, pages, query
 from warroom.web.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -28,6 +28,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, live, query, ingest, health):
+    for module in (pages, login, boards, query, ingest, health):
         app.include_router(module.router)
     return app

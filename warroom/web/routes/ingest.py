@@ -36,8 +36,6 @@ from warroom.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
 
-# 64 MiB is ~300k JSON events: far above the 1,000-event batches pushers send, small enough for 2 cores.
-MAX_BODY_BYTES = 64 << 20
 MAX_LISTED = 100  # rejected values listed in a response; the rest are counted (all are in the quarantine)
 FORMATS = {
     "application/x-ndjson": "jsonl",
@@ -60,9 +58,9 @@ class UnsupportedType(UserError):
     status_code = 415
 
 
-def body_limit() -> int:
-    """The largest body accepted, in bytes (a dependency, so a deployment or a test can override it)."""
-    return MAX_BODY_BYTES
+def body_limit(rt: RuntimeDep) -> int:
+    """The largest body accepted, in bytes (WARROOM_INGEST_MAX_BODY_MB; a dependency tests can override)."""
+    return int(rt.settings.ingest_max_body_mb * (1 << 20))
 
 
 def ingest_user(request: Request, meta: MetaDep) -> User:
@@ -130,7 +128,9 @@ def _content_type(header: str) -> tuple[str, str]:
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the body is {int(declared):,} bytes, over the limit of {limit:,}; send smaller batches")
+        raise TooLarge(
+            f"the body is {int(declared):,} bytes, over the limit of {limit:,}; send smaller batches"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -200,8 +200,8 @@ def _csv(body: bytes, charset: str) -> pa.Table:
     except pa.ArrowInvalid as exc:
         raise UserError(f"the body is not readable CSV ({exc}); nothing was written") from None
     if bad:
-        # pyarrow numbers rows after the skipped header from 1: +1 makes it the line number in the body
-        lines = ", ".join(str(n + 1) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        # pyarrow numbers rows by line in the body, the skipped header line being 1
+        lines = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise UserError(
             f"CSV line {lines} does not have the header's {len(names)} fields; nothing was written"
         )

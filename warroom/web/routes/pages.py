@@ -3,11 +3,10 @@
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from warroom.web.auth import CSRF_COOKIE, OptionalUserDep, new_csrf_token
-from warroom.web.deps import LangDep, RuntimeDep
+from warroom.web.auth import CSRF_COOKIE, new_csrf_token
 from warroom.web.i18n import LANGUAGES, TEXT
 
 router = APIRouter()
@@ -15,8 +14,12 @@ templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 
 
 def render(request: Request, name: str, lang: str, **context: object) -> HTMLResponse:
-    """A page in `lang`; it carries a CSRF token for its forms (and sets the matching cookie if missing)."""
-    strings = {key: texts[lang] for key, texts in TEXT.items()}
+    """A page in `lang`; it carries a CSRF token for its forms (and sets the matching cookie if missing).
+
+    Strings: the shell's (i18n.TEXT) plus, for a board, the board's own (Board.text)."""
+    board = context.get("board")
+    texts = {**TEXT, **(board.text if board else {})}  # type: ignore[attr-defined]
+    strings = {key: value[lang] for key, value in texts.items()}
     csrf = context.pop("csrf", None) or request.cookies.get(CSRF_COOKIE) or new_csrf_token()
     response = templates.TemplateResponse(
         request, name, {"lang": lang, "t": strings, "csrf": csrf, **context}
@@ -24,13 +27,6 @@ def render(request: Request, name: str, lang: str, **context: object) -> HTMLRes
     if request.cookies.get(CSRF_COOKIE) != csrf:
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    return render(request, "home.html", lang, timezone=rt.settings.timezone, user=user)
 
 
 @router.get("/lang/{lang}")

@@ -1,0 +1,83 @@
+"""Every board served the same way: its page, one snapshot as JSON, and its live stream (SSE)."""
+
+from collections.abc import AsyncIterator
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from warroom.errors import NotFound, UserError
+from warroom.web.auth import OptionalUserDep, UserDep, policy_key, principal_of
+from warroom.web.boards import ALL, Board, BoardRequest
+from warroom.web.deps import LangDep, RuntimeDep
+from warroom.web.routes.pages import render
+from warroom.web.runtime import Runtime
+
+router = APIRouter()
+
+
+def _board(name: str) -> Board:
+    if name not in ALL:
+        raise NotFound(f"no board {name!r}; the boards are: {', '.join(ALL)}")
+    return ALL[name]
+
+
+def _filters(board: Board, request: Request) -> dict[str, str]:
+    params = dict(request.query_params)
+    unknown = sorted(set(params) - set(board.filters))
+    if unknown:
+        accepted = ", ".join(board.filters) or "none"
+        raise UserError(f"board {board.name!r} has no filter {', '.join(unknown)}; it accepts: {accepted}")
+    return {k: v for k, v in params.items() if v != ""}
+
+
+def _request(rt: Runtime, user, filters: dict[str, str]) -> BoardRequest:
+    return BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal_of(user), filters)
+
+
+@router.get("/api/v1/boards/{name}")
+def board_snapshot(name: str, request: Request, rt: RuntimeDep, user: UserDep) -> dict:
+    """One snapshot of a board, as its live stream would send it."""
+    board = _board(name)
+    return board.snapshot(_request(rt, user, _filters(board, request)))
+
+
+@router.get("/api/v1/live/{name}")
+async def board_live(name: str, request: Request, rt: RuntimeDep, user: UserDep) -> StreamingResponse:
+    """Server-sent events: a snapshot at once, then one per refresh; shared by viewers with equal policies."""
+    board = _board(name)
+    filters = _filters(board, request)
+    principal = principal_of(user)
+
+    def compute() -> dict:
+        return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters))
+
+    key = (board.name, tuple(sorted(filters.items())), policy_key(user))
+    return _sse(rt.hub.subscribe(key, compute), request)
+
+
+def _sse(stream: AsyncIterator[dict], request: Request) -> StreamingResponse:
+    async def events() -> AsyncIterator[bytes]:
+        # retry: tells EventSource how soon to reconnect after the connection drops (ms).
+        yield b"retry: 1000\n\n"
+        async for item in stream:
+            if await request.is_disconnected():
+                break
+            yield b"data: " + orjson.dumps(item, default=str) + b"\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+def _page_route(board: Board):
+    def page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        _filters(board, request)
+        return render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
+
+    return page
+
+
+for _b in ALL.values():
+    router.add_api_route(_b.path, _page_route(_b), methods=["GET"], response_class=HTMLResponse)
