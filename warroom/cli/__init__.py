@@ -1,5 +1,7 @@
 """The `warroom` command line: one module per command group, all registered on one Typer app."""
 
+import importlib
+import pkgutil
 import sys
 
 import typer
@@ -34,15 +36,11 @@ def _root(
     """Warroom: one set of live numbers for operations, finance and tech."""
 
 
-# Command modules register themselves on `app` when imported.
-from warroom.cli import schema_cmd  # noqa: E402,F401
-from warroom.cli import simulate_cmd  # noqa: E402,F401
-from warroom.cli import ingest_cmd  # noqa: E402,F401
-from warroom.cli import users_cmd  # noqa: E402,F401
-from warroom.cli import query_cmd  # noqa: E402,F401
-from warroom.cli import logs_cmd  # noqa: E402,F401
-from warroom.cli import sources_cmd  # noqa: E402,F401
-from warroom.cli import serve_cmd  # noqa: E402,F401
+# Command modules (warroom/cli/*_cmd.py) register themselves on `app` when imported: adding a command
+# group is adding a file.
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name.endswith("_cmd"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def main() -> None:

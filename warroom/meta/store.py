@@ -47,7 +47,8 @@ def _upgrade(engine: Engine) -> None:
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": features add their tables on their own branches from a common base; all are applied.
+        command.upgrade(config, "heads")
 
 
 def upgrade_to_head(url: str) -> None:

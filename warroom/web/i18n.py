@@ -25,6 +25,11 @@ TEXT: dict[str, dict[str, str]] = {
     "reconnecting": {"zh": "重新连接中…", "en": "Reconnecting…"},
     "sim_clock": {"zh": "模拟时钟", "en": "Simulated clock"},
     "language": {"zh": "English", "en": "中文"},
+    "all": {"zh": "全部", "en": "All"},
+    "filter_channel": {"zh": "渠道", "en": "Channel"},
+    "filter_category_l1": {"zh": "类目", "en": "Category"},
+    "filter_promo_type": {"zh": "促销类型", "en": "Promotion type"},
+    "filter_service": {"zh": "服务", "en": "Service"},
     "login": {"zh": "登录", "en": "Log in"},
     "logout": {"zh": "退出", "en": "Log out"},
     "login_sub": {

@@ -7,13 +7,25 @@ A board is a snapshot function plus a template. The web layer serves every board
                                 viewer with the same effective policy and the same filters
 Filters come from the query string (e.g. ?channel=live&category_l1=女装) and are passed to the snapshot
 function, which validates them; every number comes from the metric layer under the viewer's principal.
-To add a board: write boards/<name>.py defining BOARD, add it to ALL below, and write its template
-(extending dashboard.html) and static/js/<name>.js.
+To add a board: write boards/<name>.py defining BOARD (found here by itself), its template (extending
+dashboard.html) and static/js/<name>.js.
 """
 
-from warroom.web.boards.board import Board, BoardRequest
-from warroom.web.boards.overview import BOARD as OVERVIEW
+import importlib
+import pkgutil
 
-ALL: dict[str, Board] = {b.name: b for b in (OVERVIEW,)}
+from warroom.web.boards.board import Board, BoardRequest
+
+
+def _discover() -> dict[str, Board]:
+    boards = []
+    for module in pkgutil.iter_modules(__path__):
+        found = getattr(importlib.import_module(f"{__name__}.{module.name}"), "BOARD", None)
+        if isinstance(found, Board):
+            boards.append(found)
+    return {b.name: b for b in sorted(boards, key=lambda b: (b.order, b.name))}
+
+
+ALL: dict[str, Board] = _discover()
 
 __all__ = ["ALL", "Board", "BoardRequest"]

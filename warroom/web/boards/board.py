@@ -30,3 +30,4 @@ class Board:
     filters: tuple[str, ...] = ()  # query-string keys the board accepts; any other key is a 400
     text: dict[str, dict[str, str]] = field(default_factory=dict)  # the page's own strings, zh and en
     nav: bool = True  # shown in the top navigation
+    order: int = 50  # position in the navigation: overview 0, team boards 10-30, the big screen last

@@ -14,4 +14,5 @@ BOARD = Board(
     template="home.html",
     title={"zh": "总览", "en": "Overview"},
     snapshot=_snapshot,
+    order=0,
 )
