@@ -1,4 +1,4 @@
-"""The FastAPI application: wiring only. Routes live in routes/, one module per noun."""
+"""The FastAPI application: wiring only. Routes live in routes/, one module per noun, found by discovery."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,8 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from warroom import __version__
-from warroom.web import errors
-from warroom.web.routes import boards, health, ingest, login, pages, query
+from warroom.web import errors, routes
 from warroom.web.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -28,6 +27,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, boards, query, ingest, health):
+    for module in routes.discover():
         app.include_router(module.router)
     return app
