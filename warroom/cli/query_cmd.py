@@ -145,25 +145,7 @@ def metrics_cmd(
     catalog = load_catalog()
     if as_json:
         doc = {
-            "metrics": [
-                {
-                    k: getattr(m, k)
-                    for k in (
-                        "name",
-                        "type",
-                        "label_zh",
-                        "label_en",
-                        "description_zh",
-                        "description_en",
-                        "unit",
-                        "format",
-                        "owner",
-                        "sensitivity",
-                    )
-                }
-                | {"definition": m.text}
-                for m in catalog.metrics.values()
-            ],
+            "metrics": [m.describe() for m in catalog.metrics.values()],
             "dimensions": [
                 {
                     "name": d.name,

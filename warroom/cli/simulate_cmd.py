@@ -9,22 +9,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from warroom.cli import app
-from warroom.errors import UserError
+from warroom.cli.times import parse_time
 from warroom.simulate import simulate as run_simulation
 from warroom.simulate.calendar import SHANGHAI
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
-    """ISO 8601; without an offset the time is Shanghai time, as the war room reads its clocks."""
-    if value is None:
-        return None
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(
-            f"{option} {value!r} is not a date-time; use ISO 8601, e.g. 2026-11-10T20:00"
-        ) from None
-    return t if t.tzinfo else t.replace(tzinfo=SHANGHAI)
+    """The simulated sale's calendar is Shanghai's, whatever zone the room displays in."""
+    return None if value is None else parse_time(value, SHANGHAI, option)
 
 
 @app.command()

@@ -12,6 +12,6 @@ def parse_time(text: str, tz: ZoneInfo, option: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(
-            f"{option}: {text!r} is not a time; write e.g. 2026-11-11 or '2026-11-11 20:00'"
+            f"{option} {text!r} is not a date-time; use ISO 8601, e.g. 2026-11-11 or '2026-11-11 20:00'"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)

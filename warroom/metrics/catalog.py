@@ -94,6 +94,14 @@ class Metric:
     window: str | None = None
     text: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
+    def describe(self) -> dict:
+        """What a person or a client needs to know of the metric: labels, unit, format, owner, definition."""
+        return (
+            {"name": self.name, "type": self.type}
+            | {k: getattr(self, k) for k in _COMMON}
+            | {"definition": self.text}
+        )
+
 
 @dataclass(frozen=True)
 class Catalog:

@@ -36,20 +36,6 @@ def metrics(user: UserDep) -> dict:
     catalog = load_catalog()
     return {
         "ok": True,
-        "metrics": [
-            {
-                "name": m.name,
-                "label_zh": m.label_zh,
-                "label_en": m.label_en,
-                "description_zh": m.description_zh,
-                "description_en": m.description_en,
-                "unit": m.unit,
-                "format": m.format,
-                "owner": m.owner,
-                "sensitivity": m.sensitivity,
-                "allowed": m.sensitivity in allowed,
-            }
-            for m in catalog.metrics.values()
-        ],
+        "metrics": [m.describe() | {"allowed": m.sensitivity in allowed} for m in catalog.metrics.values()],
         "dimensions": sorted(catalog.dimensions),
     }
