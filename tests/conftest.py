@@ -1,5 +1,6 @@
 """Fixtures shared across areas: a small simulated sale, made once per test session."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is absent: these tests need the shared public data sets")
     return SHARED_DATA
+
+
+def run_in_own_loop(coroutine):
+    """asyncio.run in a fresh thread: Playwright's sync API keeps an event loop running in the main thread
+    while a browser fixture is alive, and asyncio.run refuses to start inside a running loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture
+def run_async():
+    return run_in_own_loop

@@ -6,6 +6,7 @@ Settings(home=tmp_path) instead of touching the environment.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -30,6 +31,27 @@ class Settings(BaseSettings):
     refresh_seconds: float = Field(1.0, description="How often live pages are recomputed and pushed.")
     # 64 MiB is ~300k JSON events: far above the 1,000-event batches pushers send, small enough for 2 cores.
     ingest_max_body_mb: float = Field(64.0, description="Largest body POST /api/v1/ingest accepts, in MiB.")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Engine metric queries run on: duckdb (the warehouse file) or spark (its Parquet export).",
+    )
+    spark_master: str = Field(
+        "local[2]", description="Spark master URL for engine=spark: local[N] or spark://host:7077."
+    )
+    spark_data: str = Field(
+        "",
+        description="Folder or URL (hdfs://, s3a://) of the Parquet export Spark reads; empty means parquet in home.",
+    )
+    alert_channels: Path | None = Field(
+        None,
+        description="YAML file of alert delivery channels (webhook, DingTalk, WeCom, Feishu, Slack, email) "
+        "and their secrets; unset: alerts are evaluated and kept in the outbox, but not sent.",
+    )
+    # 15 s: Prometheus' common evaluation interval; alert rules read whole minutes, so a finer tick only
+    # picks up late rows sooner.
+    alert_interval_seconds: float = Field(
+        15.0, description="How often the server evaluates alert rules and drains the alert outbox."
+    )
 
     @property
     def warehouse_path(self) -> Path:
@@ -38,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def metadata_sqlalchemy_url(self) -> str:
         return self.metadata_url or f"sqlite:///{self.home / 'metadata.sqlite'}"
+
+    @property
+    def spark_data_location(self) -> str:
+        return self.spark_data or str(self.home / "parquet")
 
     @property
     def tz(self) -> ZoneInfo:

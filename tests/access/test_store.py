@@ -16,7 +16,7 @@ def test_migration_from_empty_creates_every_table(metadata_url):
     engine = make_engine(metadata_url)
     try:
         tables = set(inspect(engine).get_table_names())
-        assert tables == {
+        assert {
             "alembic_version",
             "users",
             "roles",
@@ -24,9 +24,10 @@ def test_migration_from_empty_creates_every_table(metadata_url):
             "sessions",
             "audit_log",
             "sources",
-        }
+        } <= tables  # features add their own tables on their own migration branches
         with engine.connect() as con:
-            assert con.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            heads = {r[0] for r in con.execute(text("SELECT version_num FROM alembic_version"))}
+            assert heads == {"0003", "0004"}
             # The models and the migrations describe the same tables, columns, types, indexes and keys.
             diffs = compare_metadata(MigrationContext.configure(con), Base.metadata)
         assert diffs == []
@@ -41,7 +42,9 @@ def test_upgrading_twice_changes_nothing(metadata_url):
     try:
         with engine.connect() as con:
             assert con.execute(text("SELECT count(*) FROM roles")).scalar_one() == 5
-            assert con.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+            assert (
+                con.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 2
+            )  # one row per head
     finally:
         engine.dispose()
 

@@ -156,8 +156,8 @@ def test_bad_durations(text):
 
 # The metric names the built-in pack uses; the catalog must define them (reported to the lead).
 PACK_METRICS = {
-    "stock_hours_left", "roi", "contribution_margin", "refund_rate", "payment_failure_rate", "latency_p99",
-    "error_rate_5xx", "host_cpu", "ingest_rows",
+    "stock_hours_left", "roi", "sales_margin", "refund_rate", "payment_failure_rate", "latency_p99",
+    "error_rate_5xx", "host_cpu", "host_scrapes",
 }  # fmt: skip
 
 

@@ -3,12 +3,13 @@
 from the definitions in catalog.yaml, not from the compiler's output."""
 
 import math
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from tests.metrics.conftest import SHANGHAI
-from tests.metrics.data import DAY_END, DAY_START
+from tests.metrics.data import DAY_END, DAY_START, insert
 from warroom.metrics import Filter, MetricQuery, load_catalog, run_query
 
 LO, HI = f"TIMESTAMPTZ '{DAY_START.isoformat()}'", f"TIMESTAMPTZ '{DAY_END.isoformat()}'"
@@ -91,6 +92,27 @@ CASES = [
         [],
         f"SELECT device, count(DISTINCT customer_id) FILTER (event_type = 'pay') / count(DISTINCT customer_id) FROM {EV} GROUP BY 1",
     ),
+    # operations analyses (issue 5): the session-based funnel
+    (
+        "view_sessions",
+        ["channel"],
+        [],
+        f"SELECT channel_id, count(DISTINCT session_id) FROM {EV} AND event_type = 'view' GROUP BY 1",
+    ),
+    (
+        "cart_sessions",
+        ["device"],
+        [],
+        f"SELECT device, count(DISTINCT session_id) FROM {EV} AND event_type = 'cart' GROUP BY 1",
+    ),
+    ("order_sessions", [], [], f"SELECT count(DISTINCT session_id) FROM {EV} AND event_type = 'order'"),
+    ("pay_sessions", [], [], f"SELECT count(DISTINCT session_id) FROM {EV} AND event_type = 'pay'"),
+    (
+        "session_conversion",
+        ["channel_group"],
+        [],
+        f"SELECT ch.channel_group, count(DISTINCT e.session_id) FILTER (e.event_type = 'pay') / count(DISTINCT e.session_id) FROM events e JOIN channels ch USING (channel_id) WHERE e.ts >= {LO} AND e.ts < {HI} GROUP BY 1",
+    ),
     # sales
     (
         "gmv",
@@ -151,6 +173,35 @@ CASES = [
         ["channel"],
         [],
         f"SELECT o.channel_id, sum(i.list_price * i.quantity - i.discount_amount) FROM {PAID} GROUP BY 1",
+    ),
+    # the big screen (issue 10)
+    (
+        "orders_per_second",
+        ["channel"],
+        [],
+        f"SELECT o.channel_id, count(DISTINCT order_id) / 86400 FROM {PAID} GROUP BY 1",
+    ),
+    # alerts (issue 8): stock running out (inventory rows come from the `inventory` fixture below)
+    (
+        "stock_on_hand",
+        ["category_l1"],
+        [],
+        f"SELECT p.category_l1, min(v.on_hand) FROM inventory v JOIN products p USING (sku_id) WHERE v.ts >= {LO} AND v.ts < {HI} GROUP BY 1",
+    ),
+    (
+        "units_ordered",
+        ["sku"],
+        [],
+        f"SELECT i.sku_id, sum(i.quantity) FROM order_items i JOIN orders o USING (order_id) WHERE o.ts >= {LO} AND o.ts < {HI} GROUP BY 1",
+    ),
+    (  # hours left at the day's order rate: stock / (units / 24 h)
+        "stock_hours_left",
+        ["sku"],
+        [],
+        f"""SELECT v.sku_id, v.stock / u.units * 24 FROM
+        (SELECT sku_id, min(on_hand) AS stock FROM inventory WHERE ts >= {LO} AND ts < {HI} GROUP BY 1) v
+        JOIN (SELECT i.sku_id, sum(i.quantity) AS units FROM order_items i JOIN orders o USING (order_id)
+              WHERE o.ts >= {LO} AND o.ts < {HI} GROUP BY 1) u USING (sku_id)""",
     ),
     # marketing
     ("spend", ["channel"], [], f"SELECT channel_id, sum(spend) FROM {SPEND} GROUP BY 1"),
@@ -239,6 +290,38 @@ CASES = [
         - coalesce(orders, 0) * 8.50 - coalesce(paid, 0) * 0.056) / (coalesce(paid, 0) - coalesce(refunded, 0))
       FROM s FULL JOIN r ON s.sku_id IS NOT DISTINCT FROM r.sku_id""",
     ),
+    # finance analyses (issue 6)
+    ("sales_margin", [], [], f"{WATERFALL} SELECT paid - cogs FROM w"),
+    (
+        "sales_margin",
+        ["promo"],
+        [],
+        f"SELECT i.promo_id, sum(i.list_price * i.quantity - i.discount_amount - i.unit_cost * i.quantity) FROM {PAID} GROUP BY 1",
+    ),
+    (
+        "sales_margin_rate",
+        ["sku"],
+        [],
+        f"SELECT i.sku_id, 1 - sum(i.unit_cost * i.quantity) / sum(i.list_price * i.quantity - i.discount_amount) FROM {PAID} GROUP BY 1",
+    ),
+    (  # line_promo: every stacked discount on the lines each promotion headed
+        "discount_amount",
+        ["line_promo"],
+        [],
+        f"SELECT i.promo_id, sum(d.amount) FROM item_discounts d JOIN order_items i USING (order_id, line_no) JOIN orders o USING (order_id) WHERE o.paid_at >= {LO} AND o.paid_at < {HI} GROUP BY 1",
+    ),
+    (
+        "payments_received",
+        ["payment_method"],
+        [],
+        f"SELECT method, sum(amount) FROM {PAY} AND status = 'success' GROUP BY 1",
+    ),
+    (
+        "refund_count",
+        ["category_l1"],
+        [],
+        f"SELECT p.category_l1, count(*) FROM refunds r LEFT JOIN products p USING (sku_id) WHERE r.ts >= {LO} AND r.ts < {HI} GROUP BY 1",
+    ),
     # payments
     ("payment_attempts", ["payment_method"], [], f"SELECT method, count(*) FROM {PAY} GROUP BY 1"),
     ("payment_successes", [], [], f"SELECT count(*) FROM {PAY} AND status = 'success'"),
@@ -310,7 +393,39 @@ CASES = [
     ("host_mem", [], [], f"SELECT avg(mem_pct) FROM {HOST}"),
     ("host_net_in", ["host"], [], f"SELECT host, avg(net_in_mbps) FROM {HOST} GROUP BY 1"),
     ("host_net_out", [], [], f"SELECT avg(net_out_mbps) FROM {HOST}"),
+    # tech analyses (issue 7)
+    ("sampled_requests", ["service"], [], f"SELECT service, count(*) FROM {API} GROUP BY 1"),
+    (  # the fixed log histogram: bucket k = how many bounds 2^(j/4) (to 0.001 ms), j = 0..64, are <= latency
+        "sampled_requests",
+        ["latency_bucket"],
+        [],
+        f"""SELECT (SELECT count(*) FROM range(65) r(j) WHERE a.latency_ms >= round(pow(2, j / 4), 3)) AS k,
+        count(*) FROM {API} GROUP BY 1""",
+    ),
+    (
+        "requests",
+        ["status_code"],
+        [Filter(dimension="latency_ms", op="<=", value=500)],
+        f"SELECT status_code, sum(1 / sample_rate) FROM {API} AND latency_ms <= 500 GROUP BY 1",
+    ),
+    ("serving_hosts", ["service"], [], f"SELECT service, count(DISTINCT host) FROM {API} GROUP BY 1"),
+    ("host_cpu_max", ["host_role"], [], f"SELECT role, max(cpu_pct) FROM {HOST} GROUP BY 1"),
+    ("host_mem_max", ["host"], [], f"SELECT host, max(mem_pct) FROM {HOST} GROUP BY 1"),
+    # alerts (issue 8): the ingest-gap metric
+    ("host_scrapes", ["host"], [], f"SELECT host, count(*) FROM {HOST} GROUP BY 1"),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def inventory(sale):
+    """Stock snapshots for the stock metrics (the seeded sale has none): every 3 h, falling, and
+    some outside the day to check the window's edges."""
+    rows = [
+        {"ts": DAY_START + timedelta(hours=h), "sku_id": sku, "on_hand": max(0, 30 + 2 * (sku - 100) - h)}
+        for sku in range(100, 112)
+        for h in range(-2, 27, 3)
+    ]
+    insert(sale, "inventory", rows)
 
 
 def _same(got: object, want: object) -> bool:

@@ -20,7 +20,7 @@ def test_compiles_without_a_database_and_quotes_values():
 def test_the_sql_of_a_repeated_query_is_reused(sale, monkeypatch):
     calls = []
     real = engine.compile_query
-    monkeypatch.setattr(engine, "compile_query", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(engine, "compile_query", lambda *a, **k: calls.append(1) or real(*a, **k))
     query = MetricQuery(metrics=["uv", "pv"], dimensions=["device"], **DAY)
     first = run_query(sale, query, tz=SHANGHAI)
     second = run_query(sale, query, tz=SHANGHAI)

@@ -20,7 +20,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+# A server per test module: each module's tests see the replay start from just before midnight, however long
+# the modules before it took (one server for the whole session would have run out of sale by the last ones).
+@pytest.fixture(scope="module")
 def live_server(small_sim, tmp_path_factory):
     """`warroom serve` replaying the small simulation from just before midnight of 11.11, at 120x."""
     home = tmp_path_factory.mktemp("home")

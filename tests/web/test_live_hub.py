@@ -6,7 +6,7 @@ import itertools
 from warroom.web.live import LiveHub
 
 
-def test_two_hundred_subscribers_share_one_computation_per_tick():
+def test_two_hundred_subscribers_share_one_computation_per_tick(run_async):
     counter = itertools.count(1)
     calls = []
 
@@ -30,14 +30,14 @@ def test_two_hundred_subscribers_share_one_computation_per_tick():
         await hub.stop()
         return received
 
-    received = asyncio.run(scenario())
+    received = run_async(scenario())
     # Every viewer saw 3 snapshots, all drawn from the same handful of computations.
     assert all(len(r) == 3 for r in received)
     assert len(calls) <= 6, f"{len(calls)} computations for 200 viewers over 3 refreshes"
     assert {n for r in received for n in r} <= set(calls)
 
 
-def test_topics_with_different_policies_are_computed_separately():
+def test_topics_with_different_policies_are_computed_separately(run_async):
     seen = []
 
     async def scenario():
@@ -51,11 +51,11 @@ def test_topics_with_different_policies_are_computed_separately():
         await first(("overview", "finance"))
         await first(("overview", "ops"))
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert seen == [("overview", "finance"), ("overview", "ops")]
 
 
-def test_failed_refresh_keeps_last_good_snapshot():
+def test_failed_refresh_keeps_last_good_snapshot(run_async):
     outcomes = iter([{"v": 1}, RuntimeError("warehouse busy"), {"v": 3}])
 
     def compute():
@@ -75,4 +75,4 @@ def test_failed_refresh_keeps_last_good_snapshot():
         await hub.stop()
         return got
 
-    assert asyncio.run(scenario()) == [1, 3]
+    assert run_async(scenario()) == [1, 3]

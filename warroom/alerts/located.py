@@ -84,6 +84,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            # YAML allows a mapping or a list as a key ({a: 1}: x); no rule field is one.
+            loader.problems.append(Problem(f"{loader.source}:{line}", str(key), "a key must be a plain name"))
+            continue
         if key in out:
             loader.problems.append(Problem(f"{loader.source}:{line}", str(key), "duplicate key"))
         out[key] = loader.construct_object(value_node, deep=True)

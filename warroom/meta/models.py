@@ -117,4 +117,6 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
+from warroom.meta import alerts as _alerts  # noqa: E402,F401  (registers the alerting tables on Base.metadata)
+from warroom.meta import collab as _collab  # noqa: E402,F401  (registers Comment and Annotation on Base.metadata)
 from warroom.meta import sources as _sources  # noqa: E402,F401  (registers the Source model on Base.metadata)

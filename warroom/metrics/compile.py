@@ -8,8 +8,10 @@ no orders still gets a row; a group that ignores a dimension (a share of all att
 keys it keeps. Ratios, derived and cumulative metrics are then columns over that one table.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -19,12 +21,95 @@ from ibis import _
 from warroom.errors import UserError
 from warroom.metrics import access, view
 from warroom.metrics import expr as ex
+from warroom.metrics.cache import slot
 from warroom.metrics.catalog import BUCKET_SECONDS, Catalog, Metric
 from warroom.metrics.query import Filter, MetricQuery, validate_query
+
+if TYPE_CHECKING:
+    from warroom.metrics.rollups import Rollup
 
 GRAIN_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _TRUNC = {"minute": "m", "hour": "h", "day": "D"}
 _ADDITIVE = ("sum", "count", "count_distinct")  # no rows means 0, not unknown
+# Aggregates whose per-minute values combine into any coarser bucket: how a rollup's minutes are merged.
+_MERGE = {"sum": "sum", "count": "sum", "min": "min", "max": "max"}
+_UTC_TS = ibis.dtype("timestamp('UTC')")
+
+
+class Values:
+    """The query's values by key (see bound_values): placed as Slots when compiling once per shape, or as
+    literals (the SQL shown for one query, engines without parameters)."""
+
+    def __init__(self, values: dict[str, Any], as_slots: bool) -> None:
+        self.values = values
+        self.as_slots = as_slots
+
+    def __call__(self, key: str, dtype) -> ir.Value:
+        if self.as_slots:
+            return slot(key, ibis.dtype(dtype))
+        return ibis.literal(self.values[key], type=dtype)
+
+    def predicate(self, column: ir.Value, f: Filter, key: str, what: str) -> ir.BooleanValue:
+        """view.predicate with the filter's values as keyed values (checked against the column's type)."""
+        if not self.as_slots:
+            return view.predicate(column, f, what)
+        dtype = column.type()
+        if isinstance(f.value, list):
+            for v in f.value:
+                view.coerce(v, column, what)
+            items = [slot(f"{key}_{j}", dtype) for j in range(len(f.value))]
+            return column.isin(items) if f.op == "in" else column.notin(items)
+        view.coerce(f.value, column, what)
+        ops = {
+            "=": column.__eq__, "!=": column.__ne__, "<": column.__lt__, "<=": column.__le__,
+            ">": column.__gt__, ">=": column.__ge__,
+        }  # fmt: skip
+        return ops[f.op](slot(key, dtype))
+
+
+def bound_values(query: MetricQuery, tz: ZoneInfo) -> dict[str, Any]:
+    """Every value a compiled query reads, by key: the window's bounds and what derives from them (per
+    window: '' now, 'cmp_' the comparison), the comparison shift, and the filters' values (f<i>, f<i>_<j>).
+    A pure function of the query, so a cached shape gets its values without compiling."""
+    out: dict[str, Any] = {}
+    for i, f in enumerate(query.filters):
+        if isinstance(f.value, list):
+            out.update({f"f{i}_{j}": v for j, v in enumerate(f.value)})
+        else:
+            out[f"f{i}"] = f.value
+    if query.time_from is None or query.time_to is None:
+        for key, t in (("from", query.time_from), ("to", query.time_to)):
+            if t is not None:
+                out[key] = t.astimezone(UTC)
+        if query.time_from is not None:
+            out["day_start"] = _bucket_start(query.time_from, "day", _offset(tz, query.time_from, None))
+            if query.grain:
+                out["bucket_start"] = _bucket_start(
+                    query.time_from, query.grain, _offset(tz, query.time_from, None)
+                )
+        return out
+    offset = _offset(tz, query.time_from, query.time_to)
+    windows = [("", timedelta(0))] + ([("cmp_", _shift(query, tz))] if query.compare else [])
+    out["range_s"] = (query.time_to - query.time_from).total_seconds()
+    for prefix, shift in windows:
+        start, end = (query.time_from - shift).astimezone(UTC), (query.time_to - shift).astimezone(UTC)
+        day = _bucket_start(start, "day", offset)
+        out |= {f"{prefix}from": start, f"{prefix}to": end, f"{prefix}day_start": day}
+        if query.grain:
+            out[f"{prefix}bucket_start"] = _bucket_start(start, query.grain, offset)
+        # A rollup answers whole minutes [a, b); raw rows the head [start, a) and the tail [b, end).
+        for lo, name in ((start, ""), (day, "day_")):
+            a = min(_ceil_minute(lo), end)
+            out[f"{prefix}ru_{name}a"] = a
+            out[f"{prefix}ru_{name}b"] = max(end.replace(second=0, microsecond=0), a)
+    if query.compare:
+        out["shift_s"] = int(_shift(query, tz).total_seconds())
+    return out
+
+
+def _ceil_minute(t: datetime) -> datetime:
+    floor = t.replace(second=0, microsecond=0)
+    return floor if floor == t else floor + timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -46,20 +131,37 @@ class Window:
     time_to: datetime | None
     grain: str | None
     offset: timedelta  # the display zone's UTC offset: buckets and days are local
+    values: Values
+    prefix: str = ""  # of the window's value keys: '' the asked range, 'cmp_' the comparison's
+    rollups: tuple["Rollup", ...] = ()  # rollups current enough to answer from
+
+    def at(self, name: str, dtype=_UTC_TS) -> ir.Value:
+        return self.values(self.prefix + name, dtype)
 
 
 def compile_query(
-    catalog: Catalog, query: MetricQuery, principal: access.Principal | None, tz: ZoneInfo
+    catalog: Catalog,
+    query: MetricQuery,
+    principal: access.Principal | None,
+    tz: ZoneInfo,
+    *,
+    as_slots: bool = False,
+    rollups: Sequence["Rollup"] = (),
 ) -> ir.Table:
     """The Ibis table answering `query`: columns time (if grain), the dimensions (named as asked), the metrics, and
-    <metric>_compare / <metric>_change when comparing."""
+    <metric>_compare / <metric>_change when comparing.
+
+    as_slots: the query's values (bound_values) become Slots, so the result serves every query of this shape.
+    rollups: minute rollups that may answer (their tables exist and are refreshed); whole minutes they hold
+    are read from them, the rest from the raw tables."""
     dims = validate_query(query, catalog)
     access.check_metrics(catalog, principal, query.metrics)
     tables = {leaf.table for m in query.metrics for leaf, _ in catalog.leaves(m)}
     rows = access.row_filters(catalog, principal, sorted(tables), f"metrics {', '.join(query.metrics)}")
     window = Window(
         tuple(dims), tuple(query.filters), tuple(rows), query.time_from, query.time_to, query.grain,
-        _offset(tz, query.time_from, query.time_to),
+        _offset(tz, query.time_from, query.time_to), Values(bound_values(query, tz), as_slots),
+        rollups=tuple(rollups),
     )  # fmt: skip
     keys = (["time"] if query.grain else []) + dims
     current = _metrics_table(catalog, query.metrics, window)
@@ -67,12 +169,12 @@ def compile_query(
         shift = _shift(query, tz)
         before = Window(
             window.dims, window.filters, window.row_filters, window.time_from - shift, window.time_to - shift,  # type: ignore[operator]
-            window.grain, window.offset,
+            window.grain, window.offset, window.values, "cmp_", window.rollups,
         )  # fmt: skip
         past = _metrics_table(catalog, query.metrics, before)
         past = past.rename({f"{m}_compare": m for m in query.metrics})
         if query.grain:
-            past = past.mutate(time=past.time + ibis.interval(seconds=int(shift.total_seconds())))
+            past = past.mutate(time=past.time + window.values("shift_s", "int64").as_interval("s"))
         past = past.rename({f"__k_{k}": k for k in keys})
         joined = current.left_join(past, [current[k].identical_to(past[f"__k_{k}"]) for k in keys])
         current = joined.select(*current.columns, *[f"{m}_compare" for m in query.metrics])
@@ -210,31 +312,114 @@ def _bucket_seconds(window: Window):
     if window.grain is None:
         if start is None or end is None:
             raise UserError("per-second metrics without a grain need time_from and time_to")
-        return ibis.literal((end - start).total_seconds())
+        return window.values("range_s", "float64")
     bucket_end = _.time + ibis.interval(seconds=GRAIN_SECONDS[window.grain])
-    lo = ibis.greatest(_.time, ibis.literal(start.astimezone(UTC))) if start else _.time
-    hi = ibis.least(bucket_end, ibis.literal(end.astimezone(UTC))) if end else bucket_end
+    lo = ibis.greatest(_.time, window.at("from")) if start else _.time
+    hi = ibis.least(bucket_end, window.at("to")) if end else bucket_end
     return (hi.epoch_seconds() - lo.epoch_seconds()).cast("float64")
 
 
 def _aggregate(catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window) -> ir.Table:
-    """One table's aggregation: its measures by the window's keys (less the ignored dimensions)."""
+    """One table's aggregation: its measures by the window's keys (less the ignored dimensions), from a
+    rollup's whole minutes plus raw rows at the edges where a rollup answers exactly, from raw rows otherwise."""
     dims = [d for d in window.dims if d not in group.ignore]
-    filters = [f for f in window.filters if catalog.dimension(f.dimension).name not in group.ignore]  # type: ignore[union-attr]
-    filters += list(window.row_filters)
-    dim_trees = [catalog.dimension(d).on[group.table] for d in dims + [f.dimension for f in filters]]  # type: ignore[union-attr]
+    filters = [
+        (i, f) for i, f in enumerate(window.filters)
+        if catalog.dimension(f.dimension).name not in group.ignore  # type: ignore[union-attr]
+    ]  # fmt: skip
+    lo = None if window.time_from is None else ("day_start" if group.cumulative else "from")
+    hi = None if window.time_to is None else "to"
+    rollup, answered = _rollup_for(catalog, group, leaves, window, dims, filters)
+    if rollup is None:
+        out = _scan(catalog, group, leaves, window, dims, filters, lo, hi)
+    else:
+        a, b = ("ru_day_a", "ru_day_b") if group.cumulative else ("ru_a", "ru_b")
+        keys = (["time"] if window.grain else []) + dims
+        head = _scan(catalog, group, answered, window, dims, filters, lo, a)
+        middle = _from_rollup(catalog, rollup, answered, window, dims, filters, a, b)
+        tail = _scan(catalog, group, answered, window, dims, filters, b, hi)
+        types = head.schema()
+        middle = middle.select(*[middle[c].cast(types[c]) for c in head.columns])
+        stacked = ibis.union(head, middle, tail, distinct=False)
+        merged = {
+            alias: getattr(stacked[alias], _MERGE.get(leaf.agg, "max"))().cast(types[alias])
+            for leaf, alias in answered
+        }
+        out = stacked.group_by(keys).aggregate(**merged) if keys else stacked.aggregate(**merged)
+        rest = [(leaf, alias) for leaf, alias in leaves if (leaf, alias) not in answered]
+        if rest:
+            out = _stack([out, _scan(catalog, group, rest, window, dims, filters, lo, hi)], keys)
+    if group.cumulative:
+        out = _running_total(out, [alias for _, alias in leaves], dims, window)
+    return out
+
+
+def _rollup_for(
+    catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window, dims: list[str],
+    filters: list[tuple[int, Filter]],
+) -> tuple["Rollup | None", list[tuple[Metric, str]]]:  # fmt: skip
+    """The rollup answering most of the group's measures exactly, and those measures. Sums, counts, min and
+    max merge across minutes and dimensions; a distinct count, percentile or mean only when the query asks
+    per minute by exactly the rollup's dimensions."""
+    if window.time_from is None or window.time_to is None:
+        return None, []
+    needed = set(dims) | {
+        catalog.dimension(f.dimension).name for f in [*(f for _, f in filters), *window.row_filters]
+    }  # type: ignore[union-attr]
+    best: tuple[Rollup | None, list[tuple[Metric, str]]] = (None, [])
+    for rollup in window.rollups:
+        if rollup.table != group.table or rollup.time != group.time or not needed <= set(rollup.dims):
+            continue
+        exact = window.grain == "minute" and set(dims) == set(rollup.dims)
+        answered = [
+            (leaf, alias) for leaf, alias in leaves
+            if leaf.name in rollup.metrics and (leaf.agg in _MERGE or exact)
+        ]  # fmt: skip
+        if len(answered) > len(best[1]):
+            best = (rollup, answered)
+    return best
+
+
+def _from_rollup(
+    catalog: Catalog, rollup: "Rollup", leaves: list[tuple[Metric, str]], window: Window, dims: list[str],
+    filters: list[tuple[int, Filter]], lo: str, hi: str,
+) -> ir.Table:  # fmt: skip
+    t = rollup.ibis_table(catalog)
+    conditions = [t.time >= window.at(lo), t.time < window.at(hi)]
+    for i, f in filters:
+        column = t[catalog.dimension(f.dimension).name]  # type: ignore[union-attr]
+        conditions.append(window.values.predicate(column, f, f"f{i}", f"filter on {f.dimension}"))
+    for f in window.row_filters:
+        conditions.append(
+            view.predicate(t[catalog.dimension(f.dimension).name], f, f"filter on {f.dimension}")
+        )  # type: ignore[union-attr]
+    t = t.filter(*conditions)
+    by = {d: t[d] for d in dims}
+    if window.grain:
+        by = {"time": _bucket(t.time, window.grain, window.offset), **by}
+    aggs = {alias: getattr(t[leaf.name], _MERGE.get(leaf.agg, "max"))() for leaf, alias in leaves}  # type: ignore[arg-type]
+    return t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
+
+
+def _scan(
+    catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window, dims: list[str],
+    filters: list[tuple[int, Filter]], lo: str | None, hi: str | None,
+) -> ir.Table:  # fmt: skip
+    """The measures from the raw table over [value lo, value hi) (None: unbounded)."""
+    dim_trees = [catalog.dimension(d).on[group.table] for d in dims + [f.dimension for _, f in filters]]  # type: ignore[union-attr]
+    dim_trees += [catalog.dimension(f.dimension).on[group.table] for f in window.row_filters]  # type: ignore[union-attr]
     leaf_trees = [t for leaf, _ in leaves for t in (leaf.expr, leaf.filter, leaf.time)]
     t = view.joined(catalog, group.table, dim_trees + leaf_trees)
     ts = view.compile_expr(catalog, t, leaves[0][0].time)  # type: ignore[arg-type]
-    start = window.time_from
-    if group.cumulative and start is not None:  # the running total starts at local midnight
-        start = _bucket_start(start, "day", window.offset)
     conditions = []
-    if start is not None:
-        conditions.append(ts >= ibis.literal(start.astimezone(UTC)))
-    if window.time_to is not None:
-        conditions.append(ts < ibis.literal(window.time_to.astimezone(UTC)))
-    for f in filters:
+    if lo is not None:
+        conditions.append(ts >= window.at(lo))
+    if hi is not None:
+        conditions.append(ts < window.at(hi))
+    for i, f in filters:
+        column = view.dimension_value(catalog, t, group.table, f.dimension)
+        conditions.append(window.values.predicate(column, f, f"f{i}", f"filter on {f.dimension}"))
+    for f in window.row_filters:
         column = view.dimension_value(catalog, t, group.table, f.dimension)
         conditions.append(view.predicate(column, f, f"filter on {f.dimension}"))
     if conditions:
@@ -243,10 +428,7 @@ def _aggregate(catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]],
     if window.grain:
         by = {"time": _bucket(ts, window.grain, window.offset), **by}
     aggs = {alias: _measure(catalog, t, leaf) for leaf, alias in leaves}
-    out = t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
-    if group.cumulative:
-        out = _running_total(out, [alias for _, alias in leaves], dims, window)
-    return out
+    return t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
 
 
 def _measure(catalog: Catalog, t: ir.Table, leaf: Metric) -> ir.Scalar:
@@ -273,9 +455,7 @@ def _running_total(table: ir.Table, aliases: list[str], dims: list[str], window:
     table = table.mutate(**{a: table[a].sum().over(w) for a in aliases})
     if window.time_from is None:
         return table
-    return table.filter(
-        table.time >= ibis.literal(_bucket_start(window.time_from, window.grain, window.offset))
-    )
+    return table.filter(table.time >= window.at("bucket_start"))
 
 
 def _stack(parts: list[ir.Table], keys: list[str]) -> ir.Table:

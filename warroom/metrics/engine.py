@@ -1,26 +1,30 @@
 """Running metric queries and dataset queries on the warehouse: the I/O edge of the metric layer.
 
-Each call compiles its Ibis expression to DuckDB SQL and runs it on its own cursor of the warehouse (DuckDB
-connections are per thread); the SQL is returned with the rows for "show me the SQL".
+Each call compiles its Ibis expression to SQL in the dialect of the engine WARROOM_ENGINE names (DuckDB on the
+warehouse, or Spark on its Parquet export: warroom/metrics/backends.py) and runs it there; the SQL is returned
+with the rows for "show me the SQL".
 """
 
-import threading
-from collections import OrderedDict
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from warroom.config import get_settings
 from warroom.errors import UserError
-from warroom.metrics import access, view
+from warroom.metrics import access, rollups, view
 from warroom.metrics import expr as ex
 from warroom.metrics.access import Forbidden, Principal
+from warroom.metrics.backends import Backend, DuckDBBackend, backend_for
+from warroom.metrics.cache import ShapeCache, bind_literals
 from warroom.metrics.catalog import Catalog, load_catalog
-from warroom.metrics.compile import compile_query
-from warroom.metrics.query import Filter, MetricQuery
+from warroom.metrics.compile import _offset, bound_values, compile_query
+from warroom.metrics.query import Filter, MetricQuery, validate_query
 from warroom.schema import TABLES
 from warroom.warehouse import Warehouse
 
@@ -46,19 +50,16 @@ class QueryResult:
     sql: str
 
 
-def _execute(warehouse: Warehouse, sql: str) -> pa.Table:
-    cursor = warehouse.cursor()
-    try:
-        # Buckets truncate and epochs cast TIMESTAMPTZ in the session zone: UTC, as Ibis assumes. SET here
-        # is per cursor (session), so no other reader or writer of the warehouse is affected.
-        cursor.execute("SET TimeZone = 'UTC'")
-        return cursor.sql(sql).to_arrow_table()
-    finally:
-        cursor.close()
+def _backend(warehouse: Warehouse | Backend) -> Backend:
+    """The engine a query runs on: a Backend passed in (the Spark parity suite passes its own), else the one
+    WARROOM_ENGINE names over this warehouse."""
+    if isinstance(warehouse, Backend):
+        return warehouse
+    return backend_for(warehouse, get_settings())
 
 
 def run_query(
-    warehouse: Warehouse,
+    warehouse: Warehouse | Backend,
     query: MetricQuery,
     principal: Principal | None = None,
     *,
@@ -71,32 +72,75 @@ def run_query(
     data is read."""
     catalog = catalog or load_catalog()
     tz = tz or get_settings().tz
-    sql = _compiled_sql(catalog, query, principal, tz)
-    return QueryResult(_execute(warehouse, sql), _columns(catalog, query), sql)
+    backend = _backend(warehouse)
+    rows, sql = _answer(backend, catalog, query, principal, tz)
+    return QueryResult(rows, _columns(catalog, query), sql)
 
 
-# Measured (bench/metrics.py, empty warehouse, channel x hour query): building the Ibis expression takes
-# ~20 ms and rendering its SQL ~24 ms, far above the 1-3 ms DESIGN.md assumed; so the SQL of a query already
-# seen is reused (many screens and alert rules ask the same question), and it runs as compiled instead of
-# letting Ibis compile it a second time. The key holds everything the SQL depends on.
-_SQL_CACHE: OrderedDict[tuple, str] = OrderedDict()
-_SQL_CACHE_SIZE = 512
-_SQL_CACHE_LOCK = threading.Lock()
+# Measured: building a query's Ibis expression and rendering its SQL takes 28-66 ms. A query's values are
+# bound as parameters (warroom/metrics/cache.py), so the SQL is compiled once per SHAPE and every later query
+# of that shape (a board refreshing with time_to = now) only binds its values.
+_SHAPES = ShapeCache()
 
 
-def _compiled_sql(catalog: Catalog, query: MetricQuery, principal: Principal | None, tz: ZoneInfo) -> str:
-    key = (id(catalog), query.model_dump_json(), repr(principal), tz.key)
-    with _SQL_CACHE_LOCK:
-        sql = _SQL_CACHE.get(key)
-        if sql is not None:
-            _SQL_CACHE.move_to_end(key)
-            return sql
-    sql = str(ibis.to_sql(compile_query(catalog, query, principal, tz), dialect="duckdb"))
-    with _SQL_CACHE_LOCK:
-        _SQL_CACHE[key] = sql
-        if len(_SQL_CACHE) > _SQL_CACHE_SIZE:
-            _SQL_CACHE.popitem(last=False)
-    return sql
+def _answer(
+    backend: Backend, catalog: Catalog, query: MetricQuery, principal: Principal | None, tz: ZoneInfo
+) -> tuple[pa.Table, str]:
+    """The query's rows and the SQL that gave them (with its parameters' values as a trailing comment)."""
+    validate_query(query, catalog)  # the values are checked on every call, cached shape or not
+    current: tuple[rollups.Rollup, ...] = ()
+    if backend.rollups and isinstance(backend, DuckDBBackend):
+        tables = {leaf.table for m in query.metrics for leaf, _ in catalog.leaves(m)}
+        current = rollups.for_warehouse(backend.warehouse, catalog).current(tables)
+    key = (
+        id(catalog), _shape(query), repr(principal), tz.key, _offset(tz, query.time_from, query.time_to),
+        tuple(r.name for r in current),
+    )  # fmt: skip
+    compiled = _SHAPES.get_or_compile(
+        key, lambda: compile_query(catalog, query, principal, tz, as_slots=True, rollups=current)
+    )
+    values = compiled.values(bound_values(query, tz), lambda k, v, t: _coerce(query, k, v, t))
+    if isinstance(backend, DuckDBBackend):
+        cursor = backend.warehouse.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")  # as DuckDBBackend.execute: buckets are cut in UTC
+            rows = cursor.sql(compiled.sql, params=values).to_arrow_table()
+        finally:
+            cursor.close()
+        shown = ", ".join(f"${k} = {_shown(v)}" for k, v in sorted(values.items()))
+        return rows, compiled.sql + (f"\n-- parameters: {shown}" if values else "")
+    # Engines without named parameters (Spark) get the cached expression with the values as literals.
+    sql = str(ibis.to_sql(bind_literals(compiled.expr, values), dialect=backend.dialect))
+    return backend.execute(sql), sql
+
+
+def _shown(value: object) -> str:
+    """A parameter's value as SQL text reads it, for "show me the SQL" (never executed)."""
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _shape(query: MetricQuery) -> str:
+    """The query without its values: what its compiled SQL depends on."""
+    shape = query.model_dump(mode="json", exclude={"filters", "time_from", "time_to", "baseline_date"})
+    shape["filters"] = [
+        (f.dimension, f.op, len(f.value) if isinstance(f.value, list) else None) for f in query.filters
+    ]
+    shape["range"] = (query.time_from is not None, query.time_to is not None)
+    return repr(shape)
+
+
+_FILTER_KEY = re.compile(r"f(\d+)(?:_\d+)?")  # compile.bound_values' keys of filter values
+
+
+def _coerce(query: MetricQuery, key: str, value: object, dtype: dt.DataType) -> object:
+    """A filter value as its column's type (UserError naming the filter); window values pass as computed."""
+    found = _FILTER_KEY.fullmatch(key)
+    if found is None:
+        return value
+    f = query.filters[int(found[1])]
+    return view.coerce(value, ibis.literal(None, type=dtype.copy(nullable=True)), f"filter on {f.dimension}")
 
 
 def _columns(catalog: Catalog, query: MetricQuery) -> list[ColumnMeta]:
@@ -128,7 +172,7 @@ def _columns(catalog: Catalog, query: MetricQuery) -> list[ColumnMeta]:
 
 
 def dataset(
-    warehouse: Warehouse,
+    warehouse: Warehouse | Backend,
     table: str,
     columns: list[str],
     filters: list[Filter],
@@ -163,7 +207,8 @@ def dataset(
         t = t.filter(*conditions)
     out = {name: _guarded(catalog, t, table, name, trees[name], principal) for name in columns}
     expr = t.select(**out)
-    return _execute(warehouse, str(ibis.to_sql(expr.limit(limit) if limit else expr, dialect="duckdb")))
+    backend = _backend(warehouse)
+    return backend.execute(str(ibis.to_sql(expr.limit(limit) if limit else expr, dialect=backend.dialect)))
 
 
 def _column_tree(catalog: Catalog, table: str, name: str):

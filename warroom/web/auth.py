@@ -34,7 +34,10 @@ def meta_session(rt: RuntimeDep):
         yield session
 
 
-MetaDep = Annotated[Session, Depends(meta_session)]
+# scope="function": the session closes when the endpoint returns, not when the response ends, so a live
+# stream (SSE) does not hold a pooled connection for as long as the page stays open (the pool of 15 refused
+# the 16th big screen).
+MetaDep = Annotated[Session, Depends(meta_session, scope="function")]
 
 
 def optional_user(request: Request, meta: MetaDep) -> User | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from warroom.alerts.scheduler import alerting_scheduler
 from warroom.config import Settings
 from warroom.ingest.writer import BatchWriter
 from warroom.simulate.replay import ReplayClock, Replayer, run_replay
@@ -44,6 +45,7 @@ class Runtime:
     stop: threading.Event = field(default_factory=threading.Event)
     _now: Callable[[], datetime] = wall_clock
     writer: BatchWriter = field(init=False)  # the one writer of live pushes (warroom/ingest/writer.py)
+    alerts_thread: threading.Thread | None = field(init=False, default=None)  # alerting (issue 8)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.warehouse)
@@ -55,6 +57,16 @@ class Runtime:
     def start(self) -> None:
         self.hub.interval = self.settings.refresh_seconds
         self.writer.start()
+        # ---- alerting (issue 8): evaluate the rules and drain the outbox every alert_interval_seconds, on
+        # the room's clock (self.now: simulated time in the demo). ------------------------------------------
+        self.alerts_thread = threading.Thread(
+            target=alerting_scheduler(self.settings, self.warehouse, self.meta, self.now).run,
+            args=(self.stop,),
+            name="alerts",
+            daemon=True,
+        )
+        self.alerts_thread.start()
+        # ---- end of alerting -------------------------------------------------------------------------------
         replay = self.replay
         if replay is None:
             return
@@ -81,6 +93,8 @@ class Runtime:
 
     def shutdown(self) -> None:
         self.stop.set()
+        if self.alerts_thread is not None:  # alerting (issue 8): a tick in progress finishes first
+            self.alerts_thread.join(timeout=30)
         self.writer.stop()
         if self.replay and self.replay.thread:
             self.replay.thread.join(timeout=10)

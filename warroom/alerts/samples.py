@@ -1,0 +1,126 @@
+"""A rule's samples from the metric layer: the queries `evaluate` needs, and their rows as labelled points.
+
+Rules never write SQL: each needed time range (evaluate.samples_needed) is one `run_query` of the rule's
+metric, with its filters and its `by` dimensions, per time bucket. Points are (bucket start, value):
+
+- minute buckets for rules whose window is under an hour (what conditions.py reduces over the window);
+- hour buckets for windows of an hour or more: some facts only exist per hour (inventory is snapshotted
+  at the top of each hour it changed, so stock per minute would be empty most minutes).
+
+Alerts judge whole minutes: the scheduler evaluates at `alert_time(now)` (the minute `now` is in), so the
+minute still being written is not read, and a tick repeated within a minute sees the same buckets plus any
+late rows. The backtest asks once per range for a whole period (`history_queries`) and slices the points
+per step, which is what makes replaying a day of minutes cheap.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from warroom.alerts.conditions import Point
+from warroom.alerts.evaluate import samples_needed
+from warroom.alerts.notification import Labels
+from warroom.alerts.rules import Rule
+from warroom.metrics import Filter, MetricQuery, run_query
+from warroom.warehouse import Warehouse
+
+HOUR = timedelta(hours=1)
+Samples = dict[Labels, list[Point]]
+
+
+def grain_of(rule: Rule) -> str:
+    return "hour" if rule.window >= HOUR else "minute"
+
+
+def alert_time(now: datetime) -> datetime:
+    """The start of the minute `now` is in: the instant rules are judged at (see the module docstring)."""
+    return now.replace(second=0, microsecond=0)
+
+
+def _filters(rule: Rule) -> list[Filter]:
+    out = []
+    for dim, values in rule.filters:
+        if len(values) == 1:
+            out.append(Filter(dimension=dim, op="=", value=values[0]))
+        else:
+            out.append(Filter(dimension=dim, op="in", value=list(values)))
+    return out
+
+
+def range_query(rule: Rule, start: datetime, end: datetime) -> MetricQuery:
+    """The metric query for the rule's points in [start, end)."""
+    return MetricQuery(
+        metrics=[rule.metric],
+        dimensions=list(rule.by),
+        filters=_filters(rule),
+        time_from=start,
+        time_to=end,
+        grain=grain_of(rule),
+    )
+
+
+def sample_queries(rule: Rule, now: datetime, tz: ZoneInfo) -> list[MetricQuery]:
+    """The queries one evaluation at `now` needs (one per needed range)."""
+    return [range_query(rule, start, end) for start, end in samples_needed(rule, now, tz)]
+
+
+def history_queries(rule: Rule, start: datetime, end: datetime, tz: ZoneInfo) -> list[MetricQuery]:
+    """Queries covering every evaluation at times in [start, end]: each needed range, from where it lies at
+    `start` to where it lies at `end`."""
+    first, last = samples_needed(rule, start, tz), samples_needed(rule, end, tz)
+    return [range_query(rule, a[0], b[1]) for a, b in zip(first, last, strict=True)]
+
+
+def to_samples(rule: Rule, rows: pa.Table) -> Samples:
+    """Rows of a rule's query as points per label set; a bucket whose value is null (nothing to divide by)
+    is no point at all, so it neither fires nor holds."""
+    out: Samples = defaultdict(list)
+    for row in rows.to_pylist():
+        value = row[rule.metric]
+        if value is None:
+            continue
+        labels = tuple(sorted((dim, str(row[dim])) for dim in rule.by))
+        out[labels].append(
+            (row["time"], float(value))
+        )  # DECIMAL money too: evaluation is arithmetic on floats
+    return dict(out)
+
+
+def merge(parts: Iterable[Samples]) -> Samples:
+    """Several ranges' samples as one (a point present in two ranges is kept once)."""
+    out: dict[Labels, dict[datetime, float]] = defaultdict(dict)
+    for part in parts:
+        for labels, points in part.items():
+            out[labels].update(points)
+    return {labels: sorted(points.items()) for labels, points in out.items()}
+
+
+def fetch(
+    warehouse: Warehouse,
+    rule: Rule,
+    queries: Sequence[MetricQuery],
+    tz: ZoneInfo,
+    memo: dict[str, pa.Table] | None = None,
+) -> Samples:
+    """Run the queries (as the system: alerts see every row, and go only to the owning team). `memo`, when
+    given, keeps each query's rows so rules asking the same question in one tick ask the warehouse once."""
+    parts = []
+    for q in queries:
+        key = q.model_dump_json()
+        rows = memo.get(key) if memo is not None else None
+        if rows is None:
+            rows = run_query(warehouse, q, None, tz=tz).rows
+            if memo is not None:
+                memo[key] = rows
+        parts.append(to_samples(rule, rows))
+    return merge(parts)
+
+
+def fetch_samples(
+    warehouse: Warehouse, rule: Rule, now: datetime, tz: ZoneInfo, memo: dict[str, pa.Table] | None = None
+) -> Samples:
+    """What `evaluate(rule, samples, prior, now)` needs at `now` (a minute start, see alert_time)."""
+    return fetch(warehouse, rule, sample_queries(rule, now, tz), tz, memo)

@@ -1,0 +1,299 @@
+"""Alerting for real: a tick evaluates every rule against the warehouse and the stored states, and writes
+what must be said to the outbox; the sender drains the outbox to the channels, with retries.
+
+    tick(warehouse, sessions, rules, now)        fetch samples -> evaluate(prior states, silences, acks)
+                                                 -> store states -> one outbox row per notification x channel
+    send_outbox(sessions, channels, now)         the due rows, one message per team and channel; a failure
+                                                 is retried at notify.next_attempt, and after MAX_ATTEMPTS
+                                                 (or an answer that will not improve) marked undelivered
+
+Both take `now` (the room's clock: the replay's simulated time in the demo); neither reads a clock. Delivery
+is at-least-once: a message is sent before its rows are marked sent, so a crash in between sends it again,
+and nothing is ever deleted from the outbox. Each attempt is in the delivery log.
+"""
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from warroom.alerts import samples
+from warroom.alerts.channels import load_channels
+from warroom.alerts.evaluate import AlertState, evaluate
+from warroom.alerts.notification import Labels, Notification, group_notifications
+from warroom.alerts.notify import MAX_ATTEMPTS, Channel, next_attempt
+from warroom.alerts.notify.result import DeliveryResult
+from warroom.alerts.rules import Rule, builtin_rules
+from warroom.alerts.silences import Ack, Silence, parse_matcher
+from warroom.config import Settings
+from warroom.meta.alerts import AckRow, AlertStateRow, DeliveryRow, OutboxRow, SilenceRow
+from warroom.metrics import load_catalog
+from warroom.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+def labels_key(labels: Labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in labels)
+
+
+def note_to_json(n: Notification) -> dict:
+    """A notification as the outbox stores it (self-contained: the rule may have changed since)."""
+    return {
+        "rule_id": n.rule_id, "labels": [list(p) for p in n.labels], "kind": n.kind, "at": n.at.isoformat(),
+        "fired_at": n.fired_at.isoformat(), "value": n.value, "severity": n.severity, "team": n.team,
+        "channels": list(n.channels), "summary_zh": n.summary_zh, "summary_en": n.summary_en, "link": n.link,
+    }  # fmt: skip
+
+
+def note_from_json(d: dict) -> Notification:
+    return Notification(
+        **{**d, "labels": tuple((k, v) for k, v in d["labels"]), "channels": tuple(d["channels"]),
+           "at": datetime.fromisoformat(d["at"]), "fired_at": datetime.fromisoformat(d["fired_at"])}
+    )  # fmt: skip
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    rules: int = 0
+    notifications: int = 0
+    outbox_rows: int = 0
+    errors: list[str] = field(default_factory=list)  # "rule_id: what went wrong"; the other rules still ran
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    undelivered: int = 0
+
+
+# ---- stored state --------------------------------------------------------------------------------------
+
+
+def load_states(session: Session, rule_id: str) -> dict[Labels, AlertState]:
+    rows = session.scalars(select(AlertStateRow).where(AlertStateRow.rule_id == rule_id))
+    out = {}
+    for r in rows:
+        labels = tuple(sorted(r.labels.items()))
+        out[labels] = AlertState(
+            rule_id=r.rule_id, labels=labels, status=r.status, active_since=r.active_since, value=r.value,
+            fired_at=r.fired_at, notified_at=r.notified_at, clear_since=r.clear_since,
+            resolved_at=r.resolved_at, muted_by=r.muted_by,
+        )  # fmt: skip
+    return out
+
+
+def save_states(
+    session: Session,
+    rule: Rule,
+    states: Mapping[Labels, AlertState],
+    notes: Sequence[Notification],
+    now: datetime,
+) -> None:
+    """Replace the rule's stored states; keep each alert's latest words for the alerts page."""
+    previous = {
+        r.labels_key: r
+        for r in session.scalars(select(AlertStateRow).where(AlertStateRow.rule_id == rule.id))
+    }
+    said = {labels_key(n.labels): n for n in notes}
+    session.execute(delete(AlertStateRow).where(AlertStateRow.rule_id == rule.id))
+    session.flush()
+    for labels, s in states.items():
+        key = labels_key(labels)
+        words = said.get(key) or previous.get(key)
+        session.add(
+            AlertStateRow(
+                rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team, severity=rule.severity,
+                status=s.status, active_since=s.active_since, value=s.value, fired_at=s.fired_at,
+                notified_at=s.notified_at, clear_since=s.clear_since, resolved_at=s.resolved_at,
+                muted_by=s.muted_by, summary_zh=words.summary_zh if words else "",
+                summary_en=words.summary_en if words else "", link=words.link if words else rule.link,
+                updated_at=now,
+            )
+        )  # fmt: skip
+
+
+def silences_at(session: Session, now: datetime) -> list[Silence]:
+    rows = session.scalars(select(SilenceRow).where(SilenceRow.starts_at <= now, SilenceRow.ends_at > now))
+    return [_silence(r) for r in rows]
+
+
+def _silence(r: SilenceRow) -> Silence:
+    return Silence(
+        id=str(r.id), starts_at=r.starts_at, ends_at=r.ends_at,
+        matchers=tuple(parse_matcher(m) for m in r.matchers), rule_id=r.rule_id,
+        created_by=r.created_by, comment=r.comment,
+    )  # fmt: skip
+
+
+def acks_of(session: Session, rule_id: str) -> list[Ack]:
+    rows = session.scalars(select(AckRow).where(AckRow.rule_id == rule_id))
+    return [Ack(r.rule_id, tuple(sorted(r.labels.items())), r.at, r.by, r.comment) for r in rows]
+
+
+def write_outbox(session: Session, notes: Sequence[Notification], now: datetime) -> int:
+    """One pending row per notification and channel; a row already written (same key) is not written again."""
+    wanted = {f"{n.key}|{channel}": (n, channel) for n in notes for channel in n.channels}
+    if not wanted:
+        return 0
+    existing = set(session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(list(wanted)))))
+    added = 0
+    for key, (n, channel) in wanted.items():
+        if key in existing:
+            continue
+        session.add(
+            OutboxRow(
+                key=key, rule_id=n.rule_id, labels_key=labels_key(n.labels), team=n.team, channel=channel,
+                kind=n.kind, payload=note_to_json(n), created_at=now, attempts=0, next_attempt_at=now,
+                status="pending", last_error=None, sent_at=None,
+            )
+        )  # fmt: skip
+        added += 1
+    return added
+
+
+# ---- the tick ------------------------------------------------------------------------------------------
+
+
+def tick(
+    warehouse: Warehouse,
+    sessions: sessionmaker[Session],
+    rules: Sequence[Rule],
+    now: datetime,
+    *,
+    tz: ZoneInfo,
+) -> TickReport:
+    """Evaluate every rule at the minute `now` is in; store states; write the outbox. A rule whose samples
+    cannot be fetched is reported and keeps its stored state (no data is not "clear")."""
+    at = samples.alert_time(now)
+    report = TickReport(at)
+    with sessions() as session:
+        silences = silences_at(session, at)
+        memo: dict = {}
+        for rule in rules:
+            try:
+                data = samples.fetch_samples(warehouse, rule, at, tz, memo)
+            except Exception as exc:  # a failed query must not stop the other rules
+                log.exception("alert rule %s: fetching samples failed", rule.id)
+                report.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
+                continue
+            prior = load_states(session, rule.id)
+            states, notes = evaluate(
+                rule, data, prior, at, silences=silences, acks=acks_of(session, rule.id), tz=tz
+            )
+            save_states(session, rule, states, notes, at)
+            report.rules += 1
+            report.notifications += len(notes)
+            report.outbox_rows += write_outbox(session, notes, at)
+        session.commit()
+    return report
+
+
+# ---- the sender ----------------------------------------------------------------------------------------
+
+
+def send_outbox(
+    sessions: sessionmaker[Session], channels: Mapping[str, Channel], now: datetime
+) -> SendReport:
+    """Send the due pending rows of configured channels, one message per team and channel.
+
+    Rows of a channel that is not configured stay pending (shown as not sent) until it is."""
+    report = SendReport()
+    with sessions() as session:
+        due = list(
+            session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+                .order_by(OutboxRow.id)
+            )
+        )
+        rows: dict[tuple[str, str], OutboxRow] = {}
+        notes = []
+        for row in due:
+            if row.channel not in channels:
+                continue
+            note = replace(note_from_json(row.payload), channels=(row.channel,))
+            rows[(note.key, row.channel)] = row
+            notes.append(note)
+        for batch in group_notifications(notes):
+            result = _send(channels[batch.channel], batch, now)
+            for note in batch.notifications:
+                _record(session, rows[(note.key, batch.channel)], result, now, report)
+            session.commit()  # each message's outcome is durable before the next is sent
+    return report
+
+
+def _send(channel: Channel, batch, now: datetime) -> DeliveryResult:
+    try:
+        return channel.send(batch, now=now)
+    except Exception as exc:  # a channel bug must not lose the row: retried, then shown undelivered
+        log.exception("alert channel %s failed", channel.name)
+        return DeliveryResult(False, None, f"{type(exc).__name__}: {exc}", True)
+
+
+def _record(session: Session, row: OutboxRow, result: DeliveryResult, now: datetime, report: SendReport):
+    row.attempts += 1
+    session.add(
+        DeliveryRow(
+            outbox_id=row.id, at=now, attempt=row.attempts, ok=result.ok, status=result.status,
+            error=result.error,
+        )
+    )  # fmt: skip
+    if result.ok:
+        row.status, row.sent_at, row.last_error = "sent", now, None
+        report.sent += 1
+    elif result.retryable and row.attempts < MAX_ATTEMPTS:
+        row.next_attempt_at, row.last_error = next_attempt(row.attempts, now, key=row.key), result.error
+        report.retrying += 1
+    else:
+        row.status, row.last_error = "undelivered", result.error
+        report.undelivered += 1
+
+
+# ---- in the server -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scheduler:
+    """What the server's alerting thread runs every `interval` seconds of wall time, on the room's clock."""
+
+    warehouse: Warehouse
+    sessions: sessionmaker[Session]
+    rules: Sequence[Rule]
+    channels: Mapping[str, Channel]
+    clock: Callable[[], datetime]
+    tz: ZoneInfo
+    interval: float
+
+    def run_once(self) -> tuple[TickReport, SendReport]:
+        now = self.clock()
+        return tick(self.warehouse, self.sessions, self.rules, now, tz=self.tz), send_outbox(
+            self.sessions, self.channels, now
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:  # the server stays up; the next tick tries again
+                log.exception("alert tick failed")
+
+
+def alerting_scheduler(
+    settings: Settings, warehouse: Warehouse, sessions: sessionmaker[Session], clock: Callable[[], datetime]
+) -> Scheduler:
+    """The server's scheduler: the built-in rules, the channels of WARROOM_ALERT_CHANNELS (a rule naming a
+    channel the file lacks is an error at start, not a silent drop), links to this server's pages."""
+    channels = load_channels(settings.alert_channels, base_url=f"http://{settings.host}:{settings.port}")
+    known_channels = channels if settings.alert_channels is not None else None
+    rules = builtin_rules(known_metrics=load_catalog().metrics, known_channels=known_channels)
+    return Scheduler(
+        warehouse, sessions, rules, channels, clock, settings.tz, settings.alert_interval_seconds
+    )

@@ -1,0 +1,19 @@
+"""Collaboration: comments on board panels and annotations on board time axes, audited like access changes.
+
+Services are keyword-only functions over a metadata Session (warroom.meta.open_metadata); each commits its
+change with its audit entry. CollabAction names what they (and the CSV exports) write to the audit log.
+"""
+
+from warroom.collab.actions import CollabAction
+from warroom.collab.annotations import MAX_LABEL, list_annotations, post_annotation
+from warroom.collab.comments import MAX_TEXT, list_comments, post_comment
+
+__all__ = [
+    "MAX_LABEL",
+    "MAX_TEXT",
+    "CollabAction",
+    "list_annotations",
+    "list_comments",
+    "post_annotation",
+    "post_comment",
+]
