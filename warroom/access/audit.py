@@ -1,7 +1,7 @@
 """The audit log: who did what to whom, when and from where. Services call audit(); nothing edits the log.
 
 Recorded: logins, failed and refused logins, logouts, user creation, password changes, role grants, role
-creation, disabling, token creation, use and revocation, and token scope refusals. Token use is recorded
+creation, disabling, token creation, use and revocation, token scope refusals, and alert acks and silences. Token use is recorded
 at most once a minute per token (see tokens.py): a pusher sending batches must not write a row per batch.
 """
 
@@ -30,6 +30,9 @@ class Action(StrEnum):
     TOKEN_USED = "token_used"
     TOKEN_REFUSED = "token_refused"  # a live token presented for a scope it does not have
     TOKEN_REVOKED = "token_revoked"
+    ALERT_ACKED = "alert_acked"
+    SILENCE_CREATED = "silence_created"
+    SILENCE_ENDED = "silence_ended"
 
 
 def audit(

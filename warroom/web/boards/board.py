@@ -31,3 +31,4 @@ class Board:
     text: dict[str, dict[str, str]] = field(default_factory=dict)  # the page's own strings, zh and en
     nav: bool = True  # shown in the top navigation
     order: int = 50  # position in the navigation: overview 0, team boards 10-30, the big screen last
+    needs: str | None = None  # a metric sensitivity the viewer must hold to find the board in the navigation

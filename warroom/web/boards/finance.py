@@ -260,4 +260,5 @@ BOARD = Board(
     filters=("channel", "category_l1"),
     text=TEXT,
     order=20,
+    needs="finance",
 )

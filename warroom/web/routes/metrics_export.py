@@ -36,7 +36,7 @@ def _state(rt: Runtime) -> selfhealth.PipelineState:
     )
 
 
-def _health(rt: Runtime) -> dict:
+def pipeline_of(rt: Runtime) -> dict:
     state = _state(rt)
     rate = None
     if state.replay_rows is not None:
@@ -49,11 +49,11 @@ def _health(rt: Runtime) -> dict:
 @router.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
 def prometheus(rt: RuntimeDep) -> PlainTextResponse:
     """Warroom's pipeline health in Prometheus text exposition format 0.0.4."""
-    text = selfhealth.prometheus_text(selfhealth.samples(_health(rt)))
+    text = selfhealth.prometheus_text(selfhealth.samples(pipeline_of(rt)))
     return PlainTextResponse(text, media_type=PROMETHEUS_TYPE)
 
 
 @router.get("/api/v1/tech/health")
 def health(rt: RuntimeDep, user: UserDep) -> dict:
     """The same figures as /metrics, as JSON for the tech board."""
-    return {"ok": True, **_health(rt)}
+    return {"ok": True, **pipeline_of(rt)}

@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from warroom.web.auth import CSRF_COOKIE, new_csrf_token
 from warroom.web.i18n import LANGUAGES, TEXT
+from warroom.web.nav import navigation
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -22,7 +23,9 @@ def render(request: Request, name: str, lang: str, **context: object) -> HTMLRes
     strings = {key: value[lang] for key, value in texts.items()}
     csrf = context.pop("csrf", None) or request.cookies.get(CSRF_COOKIE) or new_csrf_token()
     response = templates.TemplateResponse(
-        request, name, {"lang": lang, "t": strings, "csrf": csrf, **context}
+        request,
+        name,
+        {"lang": lang, "t": strings, "csrf": csrf, "nav": navigation(context.get("user"), lang), **context},
     )
     if request.cookies.get(CSRF_COOKIE) != csrf:
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
