@@ -116,7 +116,9 @@ def test_ack_from_the_page_is_stamped_with_the_room_clock_and_audited(room):
         (ack,) = s.scalars(select(AckRow)).all()
         assert (ack.by, ack.comment, ack.labels) == ("tech", "rolling back", {"service": "payment"})
         assert ack.at.replace(tzinfo=UTC) == NOW  # the room's clock, not the wall clock
-        assert s.scalars(select(AuditEntry.action).where(AuditEntry.actor == "tech")).all()[-1] == "alert_acked"
+        assert (
+            s.scalars(select(AuditEntry.action).where(AuditEntry.actor == "tech")).all()[-1] == "alert_acked"
+        )
     (alert,) = room.get("/api/v1/alerts").json()["alerts"]
     assert alert["acked_by"] == "tech"
 
