@@ -3,7 +3,8 @@
 
 Each demo user logs in through the form and finds exactly the pages their role may open; the overview, the
 big screen and the team boards show the numbers their JSON snapshots give; an order pushed through the
-ingest API shows up on the open big screen without a reload; every page is screenshot at 1920x1080 and
+ingest API shows up on the open big screen without a reload; the language switch changes the page and is
+kept as the user's preference; every page is screenshot at 1920x1080 and
 1366x768 (test-artifacts/tour-*.png; docs/ holds copies for the README)."""
 
 import json
@@ -188,6 +189,42 @@ def test_pages_show_the_numbers_their_snapshots_give(browser, still_room):
     assert {round(c["gmv_paid"], 2) for c in categories} <= _chart_numbers(page, "#categories")
     assert page.errors == []
     page.context.close()
+
+
+def _nav_labels(page) -> list[str]:
+    return page.eval_on_selector_all(".topbar nav a", "links => links.map(a => a.textContent)")
+
+
+def test_the_language_switch_changes_the_page_and_is_kept_for_the_user(browser, still_room):
+    url, _ = still_room
+    page = _open(browser, url, "tech")
+    page.goto(url + "/tech")
+    assert "告警" in _nav_labels(page)
+    page.click(".topbar a.lang")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.url == url + "/tech"  # back where the switch was clicked
+    assert "Alerts" in _nav_labels(page) and "告警" not in _nav_labels(page)
+    page.wait_for_selector("#live-status[data-state=live]", timeout=30_000)
+    assert page.errors == []
+    page.context.close()
+
+    again = _open(browser, url, "tech")  # another browser: the preference came with the login
+    try:
+        assert again.evaluate("document.documentElement.lang") == "en"
+        assert "Alerts" in _nav_labels(again)
+    finally:
+        again.click(".topbar a.lang")  # back to Chinese for the other tests
+        again.wait_for_function("document.documentElement.lang === 'zh-CN'")
+        again.context.close()
+
+
+def test_the_language_switch_returns_only_to_this_site(still_room):
+    url, _ = still_room
+    for referer in ("https://elsewhere.example/ops", f"{url}//elsewhere.example/x"):
+        r = httpx.get(url + "/lang/en", headers={"referer": referer})
+        assert r.status_code == 303 and r.headers["location"] == "/", referer
+    r = httpx.get(url + "/lang/en", headers={"referer": url + "/ops?channel=feed"})
+    assert r.headers["location"] == "/ops?channel=feed"
 
 
 def _a_paid_order(small_sim, now_iso: str) -> tuple[dict, list[dict]]:

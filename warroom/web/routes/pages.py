@@ -1,12 +1,13 @@
 """HTML pages (Jinja2). Figures arrive over the live stream; the page only lays them out."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from warroom.web.auth import CSRF_COOKIE, new_csrf_token
+from warroom.web.auth import CSRF_COOKIE, MetaDep, OptionalUserDep, new_csrf_token
 from warroom.web.i18n import LANGUAGES, TEXT
 from warroom.web.nav import navigation
 
@@ -33,8 +34,25 @@ def render(request: Request, name: str, lang: str, **context: object) -> HTMLRes
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, request: Request) -> RedirectResponse:
-    response = RedirectResponse(request.headers.get("referer") or "/", status_code=303)
+def switch_language(lang: str, request: Request, meta: MetaDep, user: OptionalUserDep) -> RedirectResponse:
+    """Switch the page language; a signed-in user keeps the choice (it becomes their preference, which the
+    next login restores on any browser)."""
+    response = RedirectResponse(_same_site(request), status_code=303)
     if lang in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        if user is not None and user.language != lang:
+            user.language = lang
+            meta.commit()
     return response
+
+
+def _same_site(request: Request) -> str:
+    """Back to the page the switch was clicked on, but only on this site: a Referer from elsewhere (or a
+    `//host` path) would make /lang an open redirect."""
+    referer = urlsplit(request.headers.get("referer") or "")
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return "/"
+    path = referer.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path + (f"?{referer.query}" if referer.query else "")
