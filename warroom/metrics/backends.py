@@ -66,14 +66,7 @@ class DuckDBBackend(Backend):
         self.warehouse = warehouse
 
     def execute(self, sql: str) -> pa.Table:
-        cursor = self.warehouse.cursor()
-        try:
-            # Buckets truncate and epochs cast TIMESTAMPTZ in the session zone: UTC, as Ibis assumes. SET here
-            # is per cursor (session), so no other reader or writer of the warehouse is affected.
-            cursor.execute("SET TimeZone = 'UTC'")
-            return cursor.sql(sql).to_arrow_table()
-        finally:
-            cursor.close()
+        return self.warehouse.read(sql)
 
 
 class SparkBackend(Backend):

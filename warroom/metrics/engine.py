@@ -101,12 +101,7 @@ def _answer(
     )
     values = compiled.values(bound_values(query, tz), lambda k, v, t: _coerce(query, k, v, t))
     if isinstance(backend, DuckDBBackend):
-        cursor = backend.warehouse.cursor()
-        try:
-            cursor.execute("SET TimeZone = 'UTC'")  # as DuckDBBackend.execute: buckets are cut in UTC
-            rows = cursor.sql(compiled.sql, params=values).to_arrow_table()
-        finally:
-            cursor.close()
+        rows = backend.warehouse.read(compiled.sql, values)
         shown = ", ".join(f"${k} = {_shown(v)}" for k, v in sorted(values.items()))
         return rows, compiled.sql + (f"\n-- parameters: {shown}" if values else "")
     # Engines without named parameters (Spark) get the cached expression with the values as literals.

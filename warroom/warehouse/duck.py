@@ -4,8 +4,16 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warroom.schema import TABLES, Table
+
+_THREAD = threading.local()
+
+
+def reads_in_this_thread() -> int:
+    """How many Warehouse.read calls the calling thread has made (any warehouse)."""
+    return getattr(_THREAD, "reads", 0)
 
 
 def create_table_sql(table: Table) -> str:
@@ -32,6 +40,20 @@ class Warehouse:
         self.write_lock = threading.Lock()
         if not read_only:
             self._con.execute(create_tables_sql())
+
+    def read(self, sql: str, params: dict | None = None) -> pa.Table:
+        """The rows of one SELECT, on a cursor of its own, counted in `reads_in_this_thread` (the live hub
+        counts what each refresh asks, so 200 viewers can be seen to cost the queries of one)."""
+        cursor = self.cursor()
+        try:
+            # Buckets truncate and epochs cast TIMESTAMPTZ in the session zone: UTC, as Ibis assumes. SET is
+            # per cursor (session), so no other reader or writer of the warehouse is affected.
+            cursor.execute("SET TimeZone = 'UTC'")
+            rows = cursor.sql(sql, params=params).to_arrow_table()
+        finally:
+            cursor.close()
+        _THREAD.reads = reads_in_this_thread() + 1
+        return rows
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for the calling thread (cheap: shares the open database)."""

@@ -5,6 +5,9 @@ A topic is (what to compute, the viewer's policy key). The hub keeps, per topic,
 the last snapshot; a background task recomputes each topic that has subscribers every `interval` seconds, in
 a worker thread (DuckDB queries block), and offers the result to every queue. A queue holds one item: a slow
 reader skips to the newest snapshot instead of piling up old ones.
+
+The hub counts its ticks, refreshes and the warehouse reads those refreshes made (`totals`, on /metrics):
+queries per tick is the figure that shows whether viewers share (bench/fanout.py).
 """
 
 import asyncio
@@ -14,6 +17,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
+
+from warroom.warehouse import reads_in_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,9 @@ class LiveHub:
         self.interval = interval
         self._topics: dict[Hashable, _Topic] = {}
         self._task: asyncio.Task | None = None
+        self.ticks = 0  # passes of the refresh loop
+        self.refreshes = 0  # snapshots computed (one per topic per tick, plus a new topic's first)
+        self.queries = 0  # warehouse reads those computations made
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
@@ -48,6 +56,11 @@ class LiveHub:
     def stats(self, key: Hashable) -> dict[str, int]:
         topic = self._topics.get(key)
         return {"subscribers": len(topic.queues), "computations": topic.computations} if topic else {}
+
+    def totals(self) -> dict[str, int]:
+        viewers = sum(len(t.queues) for t in self._topics.values())
+        return {"ticks": self.ticks, "refreshes": self.refreshes, "queries": self.queries,
+                "topics": len(self._topics), "viewers": viewers}  # fmt: skip
 
     async def subscribe(self, key: Hashable, compute: Compute) -> AsyncIterator[dict[str, Any]]:
         """Yield snapshots for `key`: the latest one at once (a reconnecting page catches up), then each new one."""
@@ -74,19 +87,29 @@ class LiveHub:
             started = time.monotonic()
             for topic in list(self._topics.values()):
                 await self._refresh(topic)
+            self.ticks += 1
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
 
     async def _refresh(self, topic: _Topic) -> None:
         try:
-            snapshot = await asyncio.to_thread(topic.compute)
+            snapshot, reads = await asyncio.to_thread(_counted, topic.compute)
         except Exception:
             # Keep the last good snapshot on screen (pages show how stale it is); log, and try next tick.
             topic.errors += 1
             log.exception("live snapshot failed")
             return
         topic.computations += 1
+        self.refreshes += 1
+        self.queries += reads
         topic.last = snapshot
         for queue in list(topic.queues):
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(snapshot)
+
+
+def _counted(compute: Compute) -> tuple[dict[str, Any], int]:
+    """The snapshot and the warehouse reads it took (counted in the worker thread that computed it)."""
+    before = reads_in_this_thread()
+    snapshot = compute()
+    return snapshot, reads_in_this_thread() - before

@@ -32,6 +32,7 @@ class PipelineState:
     replay_errors: int = 0
     writer_flushes: int = 0  # transactions the live ingest writer committed
     writer_fallbacks: int = 0
+    live: dict[str, int] = field(default_factory=dict)  # the live hub's totals (warroom/web/live.py)
 
 
 class RateMeter:
@@ -95,6 +96,7 @@ def pipeline_health(warehouse: Warehouse, state: PipelineState, ingest_rate: flo
         "ingest_rows_per_second": ingest_rate,
         "writer_flushes": state.writer_flushes,
         "writer_fallbacks": state.writer_fallbacks,
+        "live": state.live,
     }
 
 
@@ -153,7 +155,21 @@ def samples(health: dict) -> list[Sample]:
         Sample("warroom_writer_fallbacks_total", "Flushes written push by push (a repeated key).", "counter",
                health["writer_fallbacks"])
     )  # fmt: skip
+    live = health.get("live") or {}
+    for key, kind, text in _LIVE:
+        if key in live:
+            name = f"warroom_live_{key}" + ("_total" if kind == "counter" else "")
+            out.append(Sample(name, text, kind, live[key]))
     return out
+
+
+_LIVE = (  # the live hub's figures: queries per tick stays flat as viewers grow when they share refreshes
+    ("ticks", "counter", "Passes of the live refresh loop."),
+    ("refreshes", "counter", "Live snapshots computed."),
+    ("queries", "counter", "Warehouse reads made by live snapshots."),
+    ("topics", "gauge", "Live streams computed (viewers with equal permissions and filters share one)."),
+    ("viewers", "gauge", "Open live connections."),
+)
 
 
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")

@@ -33,6 +33,7 @@ def _state(rt: Runtime) -> selfhealth.PipelineState:
         replay_errors=len(replay.errors) if replay else 0,
         writer_flushes=rt.writer.flushes,
         writer_fallbacks=rt.writer.fallbacks,
+        live=rt.hub.totals(),
     )
 
 
