@@ -5,7 +5,16 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"
+# ../shared/data beside the project: beside the main checkout (/work/main -> /work/shared) or, from a git
+# worktree (/work/wt/NAME), beside an ancestor, so the first ancestor holding shared/data.
+SHARED_DATA = next(
+    (
+        p / "shared" / "data"
+        for p in Path(__file__).resolve().parents[1].parents
+        if (p / "shared" / "data").is_dir()
+    ),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data",
+)
 SMALL_SCALE = 0.05
 SMALL_SEED = 11
 

@@ -10,6 +10,7 @@ import pytest
 from warroom.errors import NotFound
 from warroom.schema import TABLES, get_table
 from warroom.warehouse import Warehouse
+from warroom.warehouse.duck import create_table_sql, relax_not_null
 
 
 def test_every_table_has_its_key_and_time_column():
@@ -86,3 +87,20 @@ def test_schema_cli_unknown_table_exits_2():
     run = subprocess.run([sys.executable, "-m", "warroom", "schema", "nope"], capture_output=True, text=True)
     assert run.returncode == 2
     assert "unknown table 'nope'" in run.stderr
+
+
+def test_an_older_warehouse_file_accepts_columns_made_optional_since(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(create_table_sql(get_table("products")))
+    # as versions before they became optional created them
+    con.execute("ALTER TABLE products ALTER COLUMN list_price SET NOT NULL")
+    con.execute("ALTER TABLE products ALTER COLUMN unit_cost SET NOT NULL")
+    con.close()
+    with Warehouse(path) as wh:
+        con = wh.cursor()
+        con.execute(
+            "INSERT INTO products (sku_id, spu_id, sku_name, category_l1, category_l2, brand) VALUES (1, 1, 'a', 'c', 'c', 'b')"
+        )
+        assert con.execute("SELECT list_price, unit_cost FROM products").fetchall() == [(None, None)]
+        assert relax_not_null(con) == []  # nothing left to relax

@@ -59,6 +59,12 @@ CASES = [
         [],
         f"SELECT c.member_level, count(*) FROM events e JOIN customers c USING (customer_id) WHERE e.ts >= {LO} AND e.ts < {HI} AND event_type = 'order' GROUP BY 1",
     ),
+    (
+        "pay_events",
+        ["brand"],
+        [],
+        f"SELECT p.brand, count(*) FROM events e LEFT JOIN products p USING (sku_id) WHERE e.ts >= {LO} AND e.ts < {HI} AND event_type = 'pay' GROUP BY 1",
+    ),
     ("viewers", [], [], f"SELECT count(DISTINCT customer_id) FROM {EV} AND event_type = 'view'"),
     ("cart_users", [], [], f"SELECT count(DISTINCT customer_id) FROM {EV} AND event_type = 'cart'"),
     ("order_users", [], [], f"SELECT count(DISTINCT customer_id) FROM {EV} AND event_type = 'order'"),

@@ -28,7 +28,7 @@ def test_the_shipped_catalog_is_valid_and_complete():
     catalog, problems = check_catalog(CATALOG_PATH.read_text(encoding="utf-8"), "catalog.yaml")
     assert problems == []
     required = {
-        "pv", "uv", "sessions", "cart_adds", "favorites", "order_events", "paying_buyers", "conv_view_cart",
+        "pv", "uv", "sessions", "cart_adds", "favorites", "order_events", "pay_events", "paying_buyers", "conv_view_cart",
         "conv_cart_order", "conv_order_pay", "conv_overall", "gmv", "gmv_paid", "orders", "units", "aov", "buyers",
         "new_buyers", "returning_buyers", "gmv_per_second", "gmv_cumulative", "spend", "roi", "cac",
         "cost_per_order", "discount_amount", "discount_merchant", "discount_platform", "promo_cost_ratio",

@@ -5,6 +5,7 @@ warehouse, or Spark on its Parquet export: warroom/metrics/backends.py) and runs
 with the rows for "show me the SQL".
 """
 
+import ast
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +22,9 @@ from warroom.metrics import access, rollups, view
 from warroom.metrics import expr as ex
 from warroom.metrics.access import Forbidden, Principal
 from warroom.metrics.backends import Backend, DuckDBBackend, backend_for
-from warroom.metrics.cache import ShapeCache, bind_literals
+from warroom.metrics.cache import Compiled, ShapeCache, bind_literals
 from warroom.metrics.catalog import Catalog, load_catalog
-from warroom.metrics.compile import _offset, bound_values, compile_query
+from warroom.metrics.compile import Values, _offset, bound_values, compile_query
 from warroom.metrics.query import Filter, MetricQuery, validate_query
 from warroom.schema import TABLES
 from warroom.warehouse import Warehouse
@@ -99,7 +100,12 @@ def _answer(
     compiled = _SHAPES.get_or_compile(
         key, lambda: compile_query(catalog, query, principal, tz, as_slots=True, rollups=current)
     )
-    values = compiled.values(bound_values(query, tz), lambda k, v, t: _coerce(query, k, v, t))
+    values = compiled.values(bound_values(query, tz), lambda k, v, t: _coerce(query.filters, k, v, t))
+    return _execute(backend, compiled, values)
+
+
+def _execute(backend: Backend, compiled: Compiled, values: dict) -> tuple[pa.Table, str]:
+    """Run a compiled shape with its values bound; the rows and the SQL (parameters as a trailing comment)."""
     if isinstance(backend, DuckDBBackend):
         rows = backend.warehouse.read(compiled.sql, values)
         shown = ", ".join(f"${k} = {_shown(v)}" for k, v in sorted(values.items()))
@@ -119,22 +125,24 @@ def _shown(value: object) -> str:
 def _shape(query: MetricQuery) -> str:
     """The query without its values: what its compiled SQL depends on."""
     shape = query.model_dump(mode="json", exclude={"filters", "time_from", "time_to", "baseline_date"})
-    shape["filters"] = [
-        (f.dimension, f.op, len(f.value) if isinstance(f.value, list) else None) for f in query.filters
-    ]
+    shape["filters"] = _filter_shapes(query.filters)
     shape["range"] = (query.time_from is not None, query.time_to is not None)
     return repr(shape)
+
+
+def _filter_shapes(filters: list[Filter]) -> list[tuple]:
+    return [(f.dimension, f.op, len(f.value) if isinstance(f.value, list) else None) for f in filters]
 
 
 _FILTER_KEY = re.compile(r"f(\d+)(?:_\d+)?")  # compile.bound_values' keys of filter values
 
 
-def _coerce(query: MetricQuery, key: str, value: object, dtype: dt.DataType) -> object:
+def _coerce(filters: list[Filter], key: str, value: object, dtype: dt.DataType) -> object:
     """A filter value as its column's type (UserError naming the filter); window values pass as computed."""
     found = _FILTER_KEY.fullmatch(key)
     if found is None:
         return value
-    f = query.filters[int(found[1])]
+    f = filters[int(found[1])]
     return view.coerce(value, ibis.literal(None, type=dtype.copy(nullable=True)), f"filter on {f.dimension}")
 
 
@@ -166,6 +174,11 @@ def _columns(catalog: Catalog, query: MetricQuery) -> list[ColumnMeta]:
     return out
 
 
+# A dataset's SQL is cached per shape too (table, columns, filters without their values, principal, limit):
+# an analysis asking for one customer's purchases after another binds a new customer_id, nothing more.
+_DATASETS = ShapeCache()
+
+
 def dataset(
     warehouse: Warehouse | Backend,
     table: str,
@@ -179,7 +192,7 @@ def dataset(
     """Rows of a canonical table with the asked columns: its own columns, dimensions (channel_group), or
     columns reached through joins (customers.phone). Filters name dimensions or the table's own columns.
     The principal's row filters apply, PII columns come back masked (138****1234), finance columns need
-    the finance sensitivity."""
+    the finance sensitivity. Filter values are bound as parameters, so the SQL is compiled once per shape."""
     catalog = catalog or load_catalog()
     if table not in TABLES:
         raise UserError(f"unknown table {table!r}; the tables are {', '.join(TABLES)}")
@@ -187,34 +200,66 @@ def dataset(
         raise UserError(f"dataset of {table}: name at least one column")
     if limit is not None and not 1 <= limit <= MAX_DATASET_ROWS:
         raise UserError(f"dataset limit {limit} must be between 1 and {MAX_DATASET_ROWS}")
-    rows = access.row_filters(catalog, principal, [table], f"dataset {table}")
-    trees = {name: _column_tree(catalog, table, name) for name in columns}
-    for f in [*filters, *rows]:
-        trees.setdefault(f"__filter_{f.dimension}", _column_tree(catalog, table, f.dimension))
+    every = [*filters, *access.row_filters(catalog, principal, [table], f"dataset {table}")]
+    key = (id(catalog), table, tuple(columns), repr(_filter_shapes(every)), repr(principal), limit)
+    compiled = _DATASETS.get_or_compile(
+        key, lambda: _dataset_expr(catalog, table, columns, every, principal, limit)
+    )
+    bound: dict[str, object] = {}
+    for i, f in enumerate(every):
+        if isinstance(f.value, list):
+            bound.update({f"f{i}_{j}": v for j, v in enumerate(f.value)})
+        else:
+            bound[f"f{i}"] = f.value
+    values = compiled.values(bound, lambda k, v, t: _coerce(every, k, v, t))
+    return _execute(_backend(warehouse), compiled, values)[0]
+
+
+def _dataset_expr(
+    catalog: Catalog,
+    table: str,
+    columns: list[str],
+    filters: list[Filter],
+    principal: Principal | None,
+    limit: int | None,
+) -> ir.Table:
+    """The dataset's expression, each filter value a slot f<i> (f<i>_<j> for a list) bound when it runs."""
+    resolved = {name: _column_tree(catalog, table, name) for name in columns}
+    trees = {name: tree for name, (tree, _) in resolved.items()}
+    for f in filters:
+        trees.setdefault(f"__filter_{f.dimension}", _column_tree(catalog, table, f.dimension)[0])
     t = view.joined(catalog, table, list(trees.values()))
+    slots = Values({}, as_slots=True)
     conditions = [
-        view.predicate(
-            view.compile_expr(catalog, t, trees[f"__filter_{f.dimension}"]), f, f"filter on {f.dimension}"
+        slots.predicate(
+            view.compile_expr(catalog, t, trees[f"__filter_{f.dimension}"]),
+            f,
+            f"f{i}",
+            f"filter on {f.dimension}",
         )
-        for f in [*filters, *rows]
+        for i, f in enumerate(filters)
     ]
     if conditions:
         t = t.filter(*conditions)
-    out = {name: _guarded(catalog, t, table, name, trees[name], principal) for name in columns}
+    out = {
+        name: _guarded(catalog, t, table, name, tree, principal, is_dimension)
+        for name, (tree, is_dimension) in resolved.items()
+    }
     expr = t.select(**out)
-    backend = _backend(warehouse)
-    return backend.execute(str(ibis.to_sql(expr.limit(limit) if limit else expr, dialect=backend.dialect)))
+    return expr.limit(limit) if limit else expr
 
 
-def _column_tree(catalog: Catalog, table: str, name: str):
-    """A dataset column name as an expression: a dimension, a column, or a join path."""
+def _column_tree(catalog: Catalog, table: str, name: str) -> tuple[ast.expr, bool]:
+    """A dataset column name as (expression, is a dimension): a dimension that applies to the table, else a
+    column of the table itself or a join path. A table's own column wins over a dimension that does not
+    apply to it: promotions.promo_id, not the promo dimension (alias promo_id) of the order lines."""
     dim = catalog.dimension(name)
-    if dim is not None:
-        if table not in dim.on:
-            raise UserError(
-                f"dimension {name!r} does not apply to table {table}; it is defined for {', '.join(sorted(dim.on))}"
-            )
-        return dim.on[table]
+    if dim is not None and table in dim.on:
+        return dim.on[table], True
+    if dim is not None and not TABLES[table].has(name):
+        raise UserError(
+            f"dimension {name!r} does not apply to table {table}; it is defined for {', '.join(sorted(dim.on))}"
+        )
     try:
         tree = ex.parse(name)
         path = ex.names(tree)
@@ -231,7 +276,7 @@ def _column_tree(catalog: Catalog, table: str, name: str):
         current = hop
     if not TABLES[current].has(path[0][-1]):
         raise UserError(f"dataset column {name!r}: table {current} has no column {path[0][-1]!r}")
-    return tree
+    return tree, False
 
 
 def _source(table: str, name: str) -> tuple[str, str]:
@@ -241,10 +286,16 @@ def _source(table: str, name: str) -> tuple[str, str]:
 
 
 def _guarded(
-    catalog: Catalog, t: ir.Table, table: str, name: str, tree, principal: Principal | None
+    catalog: Catalog,
+    t: ir.Table,
+    table: str,
+    name: str,
+    tree: ast.expr,
+    principal: Principal | None,
+    is_dimension: bool,
 ) -> ir.Value:
     value = view.compile_expr(catalog, t, tree)
-    if principal is None or catalog.dimension(name) is not None:
+    if principal is None or is_dimension:
         return value
     source = _source(table, name)
     if ".".join(source) in FINANCE_COLUMNS and "finance" not in principal.allowed_sensitivities:

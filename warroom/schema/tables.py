@@ -8,6 +8,8 @@ Refinements of DESIGN.md's starting point, and why:
 - `orders.updated_at` lets a status change (paid, refunded) replace the earlier row by order_id, and is
   the watermark for incremental pulls.
 - `orders.device` and `orders.is_new_buyer` keep the order's context without joining the click stream.
+- `products.list_price` and `unit_cost` may be empty: third-party product lists (a behaviour log's items)
+  often have no prices, and order lines carry the price and cost that money figures sum.
 """
 
 from warroom.schema.model import Column, Table
@@ -66,8 +68,12 @@ products = Table(
         Column("category_l1", T.TEXT, "Top-level category."),
         Column("category_l2", T.TEXT, "Second-level category."),
         Column("brand", T.TEXT, "Brand."),
-        _money("list_price", "List price per unit, CNY."),
-        _money("unit_cost", "Cost of goods per unit, CNY (finance-sensitive)."),
+        # Optional: a behaviour log (Tmall's) names items, categories and brands but no prices. Nothing sums
+        # these two (order lines carry the price and cost at the time of sale); empty beats a made-up 0.
+        _money("list_price", "List price per unit, CNY; empty if the source has none.", required=False),
+        _money(
+            "unit_cost", "Cost of goods per unit, CNY (finance-sensitive); empty if unknown.", required=False
+        ),
         Column("weight_kg", T.FLOAT, "Shipping weight per unit.", required=False, minimum=0, maximum=1000),
     ),
     key=("sku_id",),

@@ -25,6 +25,21 @@ def create_tables_sql() -> str:
     return "\n".join(create_table_sql(t) for t in TABLES.values())
 
 
+def relax_not_null(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop NOT NULL from columns the schema has since made optional (products.list_price, unit_cost), so a
+    warehouse file created by an older version accepts what validation now accepts. Returns table.column of
+    each one changed. CREATE TABLE IF NOT EXISTS never alters an existing table, hence this step."""
+    optional = {(t.name, c.name) for t in TABLES.values() for c in t.columns if not c.required}
+    strict = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND is_nullable = 'NO'"
+    ).fetchall()
+    changed = [(t, c) for t, c in strict if (t, c) in optional]
+    for table, column in changed:
+        con.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP NOT NULL')
+    return [f"{t}.{c}" for t, c in changed]
+
+
 class Warehouse:
     """The warehouse file and a lock that serialises writers inside this process.
 
@@ -40,6 +55,7 @@ class Warehouse:
         self.write_lock = threading.Lock()
         if not read_only:
             self._con.execute(create_tables_sql())
+            relax_not_null(self._con)
 
     def read(self, sql: str, params: dict | None = None) -> pa.Table:
         """The rows of one SELECT, on a cursor of its own, counted in `reads_in_this_thread` (the live hub
