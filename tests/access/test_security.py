@@ -225,7 +225,6 @@ def test_a_quoted_filter_value_is_a_value_not_sql(room):
     [
         "orders; DROP TABLE orders",
         "../../etc/passwd",
-        "orders\x00",
         "_quarantine",
         "information_schema.tables",
     ],
