@@ -52,3 +52,8 @@ def session(metadata_url: str) -> Iterator[Session]:
     with make_session() as s:
         yield s
     make_session.kw["bind"].dispose()
+
+
+# The whole app with one caller per role (tests/access/room.py), for the matrix and the security tests.
+# Imported last: room.py reads PG_ADMIN from here.
+from tests.access.room import module_metadata_url, room, sale  # noqa: E402, F401

@@ -81,7 +81,10 @@ def test_each_audited_action_writes_its_entry(session):
         ("user_enabled", "root", "user:alice", {}, None),
     ]
     assert [e.ts for e in entries] == sorted(e.ts for e in entries)
-    assert {a.value for a in Action} == {row[0] for row in got}  # no action left untested
+    # No action left untested: the alerts page's own are written by its routes and checked there
+    # (tests/web/test_alerts_and_data_pages.py).
+    on_the_alerts_page = {Action.ALERT_ACKED, Action.SILENCE_CREATED, Action.SILENCE_ENDED}
+    assert {a.value for a in Action} - on_the_alerts_page == {row[0] for row in got}
 
 
 def test_failed_login_reasons_are_recorded_but_not_shown(session):

@@ -149,6 +149,12 @@ def test_silences_are_created_listed_and_ended(room):
     assert room.get("/api/v1/alerts/overview").json()["silences"] == []
     with room.meta() as s:
         assert s.scalars(select(SilenceRow)).one().ends_at.replace(tzinfo=UTC) == NOW
+        trail = s.scalars(select(AuditEntry).where(AuditEntry.actor == "tech").order_by(AuditEntry.id)).all()
+        created, ended = trail[-2:]
+        assert (created.action, created.target, ended.action, ended.target) == (
+            "silence_created", str(silence["id"]), "silence_ended", str(silence["id"])
+        )  # fmt: skip
+        assert created.detail["matchers"] == ["service=payment", "host=~pay-.*"]
 
 
 @pytest.mark.parametrize(

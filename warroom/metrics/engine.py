@@ -190,7 +190,8 @@ def dataset(
     catalog: Catalog | None = None,
 ) -> pa.Table:
     """Rows of a canonical table with the asked columns: its own columns, dimensions (channel_group), or
-    columns reached through joins (customers.phone). Filters name dimensions or the table's own columns.
+    columns reached through joins (customers.phone). Filters name dimensions or the table's own columns (not
+    finance or masked ones: a filter tells a column's values by the rows it returns).
     The principal's row filters apply, PII columns come back masked (138****1234), finance columns need
     the finance sensitivity. Filter values are bound as parameters, so the SQL is compiled once per shape."""
     catalog = catalog or load_catalog()
@@ -241,6 +242,8 @@ def _dataset_expr(
     ]
     if conditions:
         t = t.filter(*conditions)
+    for f in filters:
+        _check_filter(catalog, table, f.dimension, principal)
     out = {
         name: _guarded(catalog, t, table, name, tree, principal, is_dimension)
         for name, (tree, is_dimension) in resolved.items()
@@ -265,7 +268,9 @@ def _column_tree(catalog: Catalog, table: str, name: str) -> tuple[ast.expr, boo
         path = ex.names(tree)
     except ex.ExprError:
         path = []
-    if len(path) != 1 or ex.ast.unparse(tree) != name:
+    # A plain column or join path only: an expression over one (`unit_cost + 0`, `phone + ''`) would read
+    # the column without being recognised as it by the finance and PII guards below.
+    if len(path) != 1 or not isinstance(tree, ex.ast.Name | ex.ast.Attribute) or ex.ast.unparse(tree) != name:
         raise UserError(
             f"dataset column {name!r} is not a column, a dimension or a join path like customers.phone"
         )
@@ -303,6 +308,20 @@ def _guarded(
     if principal.masks(*source):
         return mask(value)
     return value
+
+
+def _check_filter(catalog: Catalog, table: str, name: str, principal: Principal | None) -> None:
+    """Forbidden for a filter on a column the principal may not read in clear: a filter is an oracle
+    (`unit_cost:>:50`, `customers.phone:=:138...` tell a column's values by which rows come back)."""
+    if principal is None or _column_tree(catalog, table, name)[1]:
+        return  # a dimension: the catalog's own access rules apply to it
+    source = _source(table, name)
+    if ".".join(source) in FINANCE_COLUMNS and "finance" not in principal.allowed_sensitivities:
+        raise Forbidden(f"{principal.name!r} may not filter on {'.'.join(source)} (finance-sensitive)")
+    if principal.masks(*source):
+        raise Forbidden(
+            f"{principal.name!r} may not filter on {'.'.join(source)}: it is masked for them (PII)"
+        )
 
 
 def mask(value: ir.StringValue) -> ir.StringValue:

@@ -68,7 +68,14 @@ class LiveHub:
         # The first viewers of a topic wait for one shared computation rather than each starting their own.
         async with topic.first:
             if topic.last is None:
-                await self._refresh(topic)
+                error = await self._refresh(topic)
+                if error is not None and topic.last is None:
+                    # Nothing to show yet and the computation fails (a viewer who may not see the board
+                    # gets Forbidden): tell this subscriber now, instead of a stream that never speaks, and
+                    # stop recomputing a topic nobody is watching.
+                    if not topic.queues:
+                        self._topics.pop(key, None)
+                    raise error
         topic = self._topics.setdefault(key, topic)  # re-register if the last viewer left meanwhile
         queue: asyncio.Queue = asyncio.Queue(maxsize=1)
         topic.queues.add(queue)
@@ -90,14 +97,14 @@ class LiveHub:
             self.ticks += 1
             await asyncio.sleep(max(0.05, self.interval - (time.monotonic() - started)))
 
-    async def _refresh(self, topic: _Topic) -> None:
+    async def _refresh(self, topic: _Topic) -> Exception | None:
         try:
             snapshot, reads = await asyncio.to_thread(_counted, topic.compute)
-        except Exception:
+        except Exception as exc:
             # Keep the last good snapshot on screen (pages show how stale it is); log, and try next tick.
             topic.errors += 1
             log.exception("live snapshot failed")
-            return
+            return exc
         topic.computations += 1
         self.refreshes += 1
         self.queries += reads
@@ -106,6 +113,7 @@ class LiveHub:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(snapshot)
+        return None
 
 
 def _counted(compute: Compute) -> tuple[dict[str, Any], int]:

@@ -102,7 +102,7 @@ async def alerts_live(request: Request, user: UserDep, rt: RuntimeDep, lang: Lan
         with rt.meta() as session:
             return overview(session, teams, rt.now(), lang)
 
-    return _sse(rt.hub.subscribe(("alerts", teams, lang), compute), request)
+    return await _sse(rt.hub.subscribe(("alerts", teams, lang), compute), request)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

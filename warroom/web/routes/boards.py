@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from warroom.errors import NotFound, UserError
+from warroom.metrics import Forbidden
 from warroom.web.auth import OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
 from warroom.web.deps import LangDep, RuntimeDep
@@ -53,17 +54,26 @@ async def board_live(name: str, request: Request, rt: RuntimeDep, user: UserDep)
         return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters))
 
     key = (board.name, tuple(sorted(filters.items())), policy_key(user))
-    return _sse(rt.hub.subscribe(key, compute), request)
+    return await _sse(rt.hub.subscribe(key, compute), request)
 
 
-def _sse(stream: AsyncIterator[dict], request: Request) -> StreamingResponse:
+async def _sse(stream: AsyncIterator[dict], request: Request) -> StreamingResponse:
+    """The stream as server-sent events. Its first snapshot is taken before the response starts, so a
+    viewer the snapshot refuses (Forbidden, a bad filter) gets that status in the envelope, not a 200 stream
+    that never sends anything."""
+    first = await anext(stream)
+
     async def events() -> AsyncIterator[bytes]:
         # retry: tells EventSource how soon to reconnect after the connection drops (ms).
         yield b"retry: 1000\n\n"
-        async for item in stream:
-            if await request.is_disconnected():
-                break
-            yield b"data: " + orjson.dumps(item, default=str) + b"\n\n"
+        yield b"data: " + orjson.dumps(first, default=str) + b"\n\n"
+        try:
+            async for item in stream:
+                if await request.is_disconnected():
+                    break
+                yield b"data: " + orjson.dumps(item, default=str) + b"\n\n"
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]  (leave the hub's topic now, not at GC)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
@@ -74,6 +84,9 @@ def _page_route(board: Board):
         if user is None:
             return RedirectResponse("/login", status_code=303)
         _filters(board, request)
+        if board.needs is not None and board.needs not in principal_of(user).allowed_sensitivities:
+            # Its figures would be refused one by one; the page says so at once (and the nav hides it).
+            raise Forbidden(f"user {user.username!r} (role {user.role}) may not see the {board.name} board")
         return render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
 
     return page

@@ -128,7 +128,7 @@ def status(rt: RuntimeDep, user: UserDep) -> dict:
 @router.get("/api/v1/data/live")
 async def live(request: Request, rt: RuntimeDep, user: UserDep) -> StreamingResponse:
     _check(user)
-    return _sse(rt.hub.subscribe(("data", policy_key(user)), lambda: data_status(rt, user)), request)
+    return await _sse(rt.hub.subscribe(("data", policy_key(user)), lambda: data_status(rt, user)), request)
 
 
 @router.get("/data", response_class=HTMLResponse)
