@@ -1,7 +1,7 @@
 """Alerting for real: a tick evaluates every rule against the warehouse and the stored states, and writes
 what must be said to the outbox; the sender drains the outbox to the channels, with retries.
 
-    tick(warehouse, sessions, rules, now)        fetch samples -> evaluate(prior states, silences, acks)
+    tick(warehouse, sessions, rules, now)        fetch samples (batch.py) -> evaluate(prior states, silences, acks)
                                                  -> store states -> one outbox row per notification x channel
     send_outbox(sessions, channels, now)         the due rows, one message per team and channel; a failure
                                                  is retried at notify.next_attempt, and after MAX_ATTEMPTS
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from warroom.alerts import samples
+from warroom.alerts import batch, samples
 from warroom.alerts.channels import load_channels
 from warroom.alerts.evaluate import AlertState, evaluate
 from warroom.alerts.notification import Labels, Notification, group_notifications
@@ -174,20 +174,19 @@ def tick(
     cannot be fetched is reported and keeps its stored state (no data is not "clear")."""
     at = samples.alert_time(now)
     report = TickReport(at)
+    fetched = batch.fetch_at(warehouse, rules, at, tz)  # rules asking the same question share a query
     with sessions() as session:
         silences = silences_at(session, at)
-        memo: dict = {}
         for rule in rules:
-            try:
-                data = samples.fetch_samples(warehouse, rule, at, tz, memo)
-            except Exception as exc:  # a failed query must not stop the other rules
-                log.exception("alert rule %s: fetching samples failed", rule.id)
-                report.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
+            if rule.id in fetched.errors:  # a failed query must not stop the other rules
+                log.error("alert rule %s: fetching samples failed: %s", rule.id, fetched.errors[rule.id])
+                report.errors.append(f"{rule.id}: {fetched.errors[rule.id]}")
                 continue
             prior = load_states(session, rule.id)
             states, notes = evaluate(
-                rule, data, prior, at, silences=silences, acks=acks_of(session, rule.id), tz=tz
-            )
+                rule, fetched.samples[rule.id], prior, at, silences=silences, acks=acks_of(session, rule.id),
+                tz=tz,
+            )  # fmt: skip
             save_states(session, rule, states, notes, at)
             report.rules += 1
             report.notifications += len(notes)
