@@ -85,7 +85,7 @@ def fetch(
         try:
             for span in spans([r for rs in wanted.values() for r in rs], grain):
                 rows = samples.run(warehouse, samples.range_query(members[0], *span), tz)
-                got[span] = samples.to_samples(members[0], rows)
+                got[span] = samples.merge([samples.to_samples(members[0], rows)])  # in time order
                 out.queries += 1
         except Exception as exc:  # the group's rules are reported; the other groups still run
             for rule in members:
@@ -99,7 +99,7 @@ def fetch(
                 else:
                     span = next(s for s in got if s[0] <= r[0] and r[1] <= s[1])
                     parts.append(_slice(got[span], r))
-            out.samples[rule.id] = samples.merge(parts)
+            out.samples[rule.id] = parts[0] if len(parts) == 1 else samples.merge(parts)
     return out
 
 

@@ -89,14 +89,14 @@ def to_samples(rule: Rule, rows: pa.Table) -> Samples:
     """Rows of a rule's query as points per label set; a bucket whose value is null (nothing to divide by)
     is no point at all, so it neither fires nor holds."""
     out: Samples = defaultdict(list)
-    for row in rows.to_pylist():
-        value = row[rule.metric]
+    # Column by column, not row dicts: the 500-rule tick converts ~50k rows.
+    times, values = rows.column("time").to_pylist(), rows.column(rule.metric).to_pylist()
+    dims = [(dim, rows.column(dim).to_pylist()) for dim in sorted(rule.by)]
+    for i, value in enumerate(values):
         if value is None:
             continue
-        labels = tuple(sorted((dim, str(row[dim])) for dim in rule.by))
-        out[labels].append(
-            (row["time"], float(value))
-        )  # DECIMAL money too: evaluation is arithmetic on floats
+        labels = tuple((dim, str(col[i])) for dim, col in dims)
+        out[labels].append((times[i], float(value)))  # DECIMAL money too: evaluation is arithmetic on floats
     return dict(out)
 
 
