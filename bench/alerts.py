@@ -99,7 +99,9 @@ def detection(wh: Warehouse, incidents: list[dict], before: timedelta) -> dict:
         },
         "false_alerts": len(false),
         "unplanned_sellouts_alerted": len(sold_out),
-        "precision_counting_real_sellouts": round((result.caught + len(sold_out)) / fired, 3) if fired else 1.0,
+        "precision_counting_real_sellouts": round((result.caught + len(sold_out)) / fired, 3)
+        if fired
+        else 1.0,
         "backtest_hours": round(minutes / 60, 1),
     }
 
