@@ -35,16 +35,19 @@ EXPECTED: dict[str, Expected] = {
         (("service", "related.api_requests.service"),),
     ),
     "negative_margin": Expected("finance", ("negative_margin",), (("sku_id", "filters.sku_id"),)),
-    "channel_roi": Expected(
-        "ops", ("channel_roi_drop", "channel_spend_surge"), (("channel_id", "filters.channel_id"),)
-    ),
+    "channel_roi": Expected("ops", ("channel_roi_drop",), (("channel_id", "filters.channel_id"),)),
     "refund_spike": Expected(
-        "finance", ("refund_rate_spike", "refund_rate_vs_yesterday"), (("category_l1", "filters.category_l1"),)
+        "finance",
+        ("refund_rate_spike", "refund_rate_vs_yesterday"),
+        (("category_l1", "filters.category_l1"),),
     ),
     "missing_data": Expected("tech", ("ingest_gap",), (("host", "related.host_metrics.host_prefix"),)),
     # stock_running_out's limit is 4 hours of stock: a warning up to then before the sell-out is the point
     "stockout": Expected(
-        "ops", ("stock_running_out", "stock_sold_out_soon"), (("sku_id", "filters.sku_id"),), timedelta(hours=4)
+        "ops",
+        ("stock_running_out", "stock_sold_out_soon"),
+        (("sku_id", "filters.sku_id"),),
+        timedelta(hours=4),
     ),
 }
 
@@ -70,7 +73,9 @@ class Score:
 
     @property
     def recall(self) -> float:
-        return sum(d.at is not None for d in self.detections) / len(self.detections) if self.detections else 0.0
+        return (
+            sum(d.at is not None for d in self.detections) / len(self.detections) if self.detections else 0.0
+        )
 
     @property
     def precision(self) -> float:
