@@ -1,9 +1,10 @@
 """Backtest: replay history through the rules and list what would have fired, when, and for whom.
 
 The same evaluation as the live scheduler (evaluate with the previous step's states, no silences or acks),
-at every `step` from `start` to `end`. Minute-bucket rules read their whole period in one query per needed
-range and each step sees only the points before it; hour-bucket rules are queried per step as live, because
-an hour bucket read after the fact holds the rest of its hour (it would see a stock-out before it happened).
+at every `step` from `start` to `end`. Minute-bucket rules read their whole period in one query per
+question and span (warroom/alerts/batch.py) and each step sees only the points before it; hour-bucket rules
+are queried per step as live (batch.fetch_at, the tick's own call), because an hour bucket read after the
+fact holds the rest of its hour (it would see a stock-out before it happened).
 """
 
 from bisect import bisect_left
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from warroom.alerts import samples
+from warroom.alerts import batch, samples
 from warroom.alerts.evaluate import AlertState, evaluate, samples_needed
 from warroom.alerts.notification import Labels, Notification
 from warroom.alerts.rules import Rule
@@ -46,30 +47,6 @@ def _before(series: samples.Samples, times: dict[Labels, list[datetime]], lo: da
     return out
 
 
-def backtest_rule(
-    warehouse: Warehouse, rule: Rule, at: Sequence[datetime], tz: ZoneInfo, memo: dict | None = None
-) -> list[Notification]:
-    """The rule's notifications at the times `at`; `memo` shares query results between rules that ask the
-    same question (the two stock rules)."""
-    if not at:
-        return []
-    notes: list[Notification] = []
-    states: dict[Labels, AlertState] = {}
-    hourly = samples.grain_of(rule) == "hour"
-    if not hourly:
-        series = samples.fetch(warehouse, rule, samples.history_queries(rule, at[0], at[-1], tz), tz)
-        times = {labels: [p[0] for p in points] for labels, points in series.items()}
-    for now in at:
-        if hourly:
-            data = samples.fetch_samples(warehouse, rule, now, tz, memo)
-        else:
-            lo = min(start for start, _ in samples_needed(rule, now, tz))
-            data = _before(series, times, lo, now)
-        states, new = evaluate(rule, data, states, now, tz=tz)
-        notes.extend(new)
-    return notes
-
-
 def backtest(
     warehouse: Warehouse,
     rules: Sequence[Rule],
@@ -79,8 +56,36 @@ def backtest(
     tz: ZoneInfo,
     step: timedelta = STEP,
 ) -> list[Notification]:
-    """Every notification the rules would have sent in [start, end), in time order."""
+    """Every notification the rules would have sent in [start, end), in time order. Samples come through
+    warroom/alerts/batch.py as the live tick's do: rules asking the same question share queries."""
     at = steps(start, end, step)
-    memo: dict = {}
-    notes = [n for rule in rules for n in backtest_rule(warehouse, rule, at, tz, memo)]
+    hourly = [r for r in rules if samples.grain_of(r) == "hour"]
+    minutely = [r for r in rules if samples.grain_of(r) != "hour"]
+    history = batch.fetch_history(warehouse, minutely, at[0], at[-1], tz)
+    _raise_errors(history)
+    times = {
+        rule.id: {labels: [p[0] for p in points] for labels, points in history.samples[rule.id].items()}
+        for rule in minutely
+    }
+    states: dict[str, dict[Labels, AlertState]] = {rule.id: {} for rule in rules}
+    notes: list[Notification] = []
+    for now in at:
+        live = batch.fetch_at(warehouse, hourly, now, tz)
+        _raise_errors(live)
+        for rule in rules:
+            if rule.id in live.samples:
+                data = live.samples[rule.id]
+            else:
+                lo = min(start for start, _ in samples_needed(rule, now, tz))
+                data = _before(history.samples[rule.id], times[rule.id], lo, now)
+            states[rule.id], new = evaluate(rule, data, states[rule.id], now, tz=tz)
+            notes.extend(new)
     return sorted(notes, key=lambda n: (n.at, n.team, n.rule_id, n.labels))
+
+
+def _raise_errors(fetched: batch.Batch) -> None:
+    """A replay with a rule that cannot be read is no replay: say which and why."""
+    if fetched.errors:
+        raise UserError(
+            "backtest: " + "; ".join(f"{rule}: {why}" for rule, why in sorted(fetched.errors.items()))
+        )

@@ -1,6 +1,6 @@
 """What a rule's condition reads from one label set's points at `now`: pure arithmetic, no clock.
 
-Points are (bucket start, value) at the metric layer's grain (one minute for live rollups). The window
+Points are (bucket start, value) in time order, at the metric layer's grain (one minute for live rollups). The window
 is half-open, [now - window, now): a bucket that starts at `now` has not happened yet.
 
 Every reading says whether the condition FIRES (trips the rule's limit) and whether it HOLDS (is still
@@ -9,6 +9,7 @@ between `value` and `resolve` is the hysteresis that keeps a value wobbling arou
 """
 
 import statistics
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -109,8 +110,10 @@ def needed_ranges(rule: Rule, now: datetime, tz: ZoneInfo) -> list[tuple[datetim
 def read(rule: Rule, points: Sequence[Point], now: datetime, tz: ZoneInfo) -> Reading:
     cond, start = rule.condition, now - rule.window
     if isinstance(cond, Absent):
-        seen = [ts for ts, _ in points if ts < now]
-        last = max(seen, default=None)
+        # Points come in time order (samples.merge sorts them): the last one before `now` by bisection.
+        # Scanning a day of minutes per host cost ~1 ms a label set, most of a 500-rule tick.
+        i = bisect_left(points, now, key=lambda p: p[0])
+        last = points[i - 1][0] if i else None
         minutes = None if last is None else (now - last).total_seconds() / 60
         gone = last is None or last < now - cond.after
         return Reading(minutes, fires=gone, holds=gone)

@@ -1,7 +1,7 @@
 """Alerting for real: a tick evaluates every rule against the warehouse and the stored states, and writes
 what must be said to the outbox; the sender drains the outbox to the channels, with retries.
 
-    tick(warehouse, sessions, rules, now)        fetch samples -> evaluate(prior states, silences, acks)
+    tick(warehouse, sessions, rules, now)        fetch samples (batch.py) -> evaluate(prior states, silences, acks)
                                                  -> store states -> one outbox row per notification x channel
     send_outbox(sessions, channels, now)         the due rows, one message per team and channel; a failure
                                                  is retried at notify.next_attempt, and after MAX_ATTEMPTS
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from warroom.alerts import samples
+from warroom.alerts import batch, samples
 from warroom.alerts.channels import load_channels
 from warroom.alerts.evaluate import AlertState, evaluate
 from warroom.alerts.notification import Labels, Notification, group_notifications
@@ -77,12 +77,14 @@ class SendReport:
 # ---- stored state --------------------------------------------------------------------------------------
 
 
-def load_states(session: Session, rule_id: str) -> dict[Labels, AlertState]:
-    rows = session.scalars(select(AlertStateRow).where(AlertStateRow.rule_id == rule_id))
-    out = {}
-    for r in rows:
+def load_states(session: Session, rule_ids: Sequence[str]) -> dict[str, dict[Labels, AlertState]]:
+    """The stored states of these rules, by rule id (one query for all: a tick of 500 rules asking one by
+    one spent ~0.35 s here)."""
+    out: dict[str, dict[Labels, AlertState]] = {rule_id: {} for rule_id in rule_ids}
+    table = AlertStateRow.__table__  # plain rows, not ORM objects: ~5x faster for a few thousand states
+    for r in session.execute(select(table).where(table.c.rule_id.in_(list(rule_ids)))):
         labels = tuple(sorted(r.labels.items()))
-        out[labels] = AlertState(
+        out[r.rule_id][labels] = AlertState(
             rule_id=r.rule_id, labels=labels, status=r.status, active_since=r.active_since, value=r.value,
             fired_at=r.fired_at, notified_at=r.notified_at, clear_since=r.clear_since,
             resolved_at=r.resolved_at, muted_by=r.muted_by,
@@ -92,32 +94,36 @@ def load_states(session: Session, rule_id: str) -> dict[Labels, AlertState]:
 
 def save_states(
     session: Session,
-    rule: Rule,
-    states: Mapping[Labels, AlertState],
-    notes: Sequence[Notification],
+    evaluated: Sequence[tuple[Rule, Mapping[Labels, AlertState], Sequence[Notification]]],
     now: datetime,
 ) -> None:
-    """Replace the rule's stored states; keep each alert's latest words for the alerts page."""
-    previous = {
-        r.labels_key: r
-        for r in session.scalars(select(AlertStateRow).where(AlertStateRow.rule_id == rule.id))
+    """Replace the evaluated rules' stored states; keep each alert's latest words for the alerts page."""
+    rule_ids = [rule.id for rule, _, _ in evaluated]
+    c = AlertStateRow.__table__.c
+    words_of = {
+        (r.rule_id, r.labels_key): (r.summary_zh, r.summary_en, r.link)
+        for r in session.execute(
+            select(c.rule_id, c.labels_key, c.summary_zh, c.summary_en, c.link).where(c.rule_id.in_(rule_ids))
+        )
     }
-    said = {labels_key(n.labels): n for n in notes}
-    session.execute(delete(AlertStateRow).where(AlertStateRow.rule_id == rule.id))
-    session.flush()
-    for labels, s in states.items():
-        key = labels_key(labels)
-        words = said.get(key) or previous.get(key)
-        session.add(
-            AlertStateRow(
-                rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team, severity=rule.severity,
-                status=s.status, active_since=s.active_since, value=s.value, fired_at=s.fired_at,
-                notified_at=s.notified_at, clear_since=s.clear_since, resolved_at=s.resolved_at,
-                muted_by=s.muted_by, summary_zh=words.summary_zh if words else "",
-                summary_en=words.summary_en if words else "", link=words.link if words else rule.link,
-                updated_at=now,
-            )
-        )  # fmt: skip
+    session.execute(delete(AlertStateRow).where(AlertStateRow.rule_id.in_(rule_ids)))
+    rows = []
+    for rule, states, notes in evaluated:
+        said = {labels_key(n.labels): (n.summary_zh, n.summary_en, n.link) for n in notes}
+        for labels, s in states.items():
+            key = labels_key(labels)
+            zh, en, link = said.get(key) or words_of.get((rule.id, key)) or ("", "", rule.link)
+            rows.append(
+                dict(
+                    rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team,
+                    severity=rule.severity, status=s.status, active_since=s.active_since, value=s.value,
+                    fired_at=s.fired_at, notified_at=s.notified_at, clear_since=s.clear_since,
+                    resolved_at=s.resolved_at, muted_by=s.muted_by, summary_zh=zh, summary_en=en, link=link,
+                    updated_at=now,
+                )
+            )  # fmt: skip
+    if rows:
+        session.execute(insert(AlertStateRow.__table__), rows)  # one executemany for the tick
 
 
 def silences_at(session: Session, now: datetime) -> list[Silence]:
@@ -133,9 +139,11 @@ def _silence(r: SilenceRow) -> Silence:
     )  # fmt: skip
 
 
-def acks_of(session: Session, rule_id: str) -> list[Ack]:
-    rows = session.scalars(select(AckRow).where(AckRow.rule_id == rule_id))
-    return [Ack(r.rule_id, tuple(sorted(r.labels.items())), r.at, r.by, r.comment) for r in rows]
+def acks_by_rule(session: Session, rule_ids: Sequence[str]) -> dict[str, list[Ack]]:
+    out: dict[str, list[Ack]] = {rule_id: [] for rule_id in rule_ids}
+    for r in session.scalars(select(AckRow).where(AckRow.rule_id.in_(list(rule_ids)))):
+        out[r.rule_id].append(Ack(r.rule_id, tuple(sorted(r.labels.items())), r.at, r.by, r.comment))
+    return out
 
 
 def write_outbox(session: Session, notes: Sequence[Notification], now: datetime) -> int:
@@ -174,24 +182,27 @@ def tick(
     cannot be fetched is reported and keeps its stored state (no data is not "clear")."""
     at = samples.alert_time(now)
     report = TickReport(at)
+    fetched = batch.fetch_at(warehouse, rules, at, tz)  # rules asking the same question share a query
     with sessions() as session:
         silences = silences_at(session, at)
-        memo: dict = {}
+        ids = [rule.id for rule in rules if rule.id not in fetched.errors]
+        priors, acks = load_states(session, ids), acks_by_rule(session, ids)
+        evaluated, said = [], []
         for rule in rules:
-            try:
-                data = samples.fetch_samples(warehouse, rule, at, tz, memo)
-            except Exception as exc:  # a failed query must not stop the other rules
-                log.exception("alert rule %s: fetching samples failed", rule.id)
-                report.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
+            if rule.id in fetched.errors:  # a failed query must not stop the other rules
+                log.error("alert rule %s: fetching samples failed: %s", rule.id, fetched.errors[rule.id])
+                report.errors.append(f"{rule.id}: {fetched.errors[rule.id]}")
                 continue
-            prior = load_states(session, rule.id)
             states, notes = evaluate(
-                rule, data, prior, at, silences=silences, acks=acks_of(session, rule.id), tz=tz
-            )
-            save_states(session, rule, states, notes, at)
+                rule, fetched.samples[rule.id], priors[rule.id], at, silences=silences, acks=acks[rule.id],
+                tz=tz,
+            )  # fmt: skip
+            evaluated.append((rule, states, notes))
             report.rules += 1
             report.notifications += len(notes)
-            report.outbox_rows += write_outbox(session, notes, at)
+            said.extend(notes)
+        report.outbox_rows = write_outbox(session, said, at)
+        save_states(session, evaluated, at)
         session.commit()
     return report
 
