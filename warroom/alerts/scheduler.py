@@ -14,6 +14,7 @@ and nothing is ever deleted from the outbox. Each attempt is in the delivery log
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -282,12 +283,16 @@ class Scheduler:
     clock: Callable[[], datetime]
     tz: ZoneInfo
     interval: float
+    last_eval_seconds: float | None = None  # how long the last evaluation of every rule took (self-health)
+    ticks: int = 0
 
     def run_once(self) -> tuple[TickReport, SendReport]:
         now = self.clock()
-        return tick(self.warehouse, self.sessions, self.rules, now, tz=self.tz), send_outbox(
-            self.sessions, self.channels, now
-        )
+        started = time.perf_counter()
+        report = tick(self.warehouse, self.sessions, self.rules, now, tz=self.tz)
+        self.last_eval_seconds = time.perf_counter() - started
+        self.ticks += 1
+        return report, send_outbox(self.sessions, self.channels, now)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self.interval):

@@ -51,7 +51,10 @@ def optional_user(request: Request, meta: MetaDep) -> User | None:
     return lookup_login_session(meta, secret=secret) if secret else None
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+# async: no I/O here, and a sync dependency would wait for a worker thread while its request already holds
+# a pooled metadata connection (from optional_user); with every worker blocked on the pool, that deadlocked
+# 200 big screens opening at once until the pool timed out (bench/fanout.py).
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise NotLoggedIn("log in first: POST /login, or send 'Authorization: Bearer <token>'")
     return user

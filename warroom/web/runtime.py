@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from warroom.alerts.scheduler import alerting_scheduler
+from warroom.alerts.scheduler import Scheduler, alerting_scheduler
 from warroom.config import Settings
 from warroom.ingest.writer import BatchWriter
 from warroom.simulate.replay import ReplayClock, Replayer, run_replay
@@ -46,6 +46,7 @@ class Runtime:
     _now: Callable[[], datetime] = wall_clock
     writer: BatchWriter = field(init=False)  # the one writer of live pushes (warroom/ingest/writer.py)
     alerts_thread: threading.Thread | None = field(init=False, default=None)  # alerting (issue 8)
+    alerts: Scheduler | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.warehouse)
@@ -59,8 +60,9 @@ class Runtime:
         self.writer.start()
         # ---- alerting (issue 8): evaluate the rules and drain the outbox every alert_interval_seconds, on
         # the room's clock (self.now: simulated time in the demo). ------------------------------------------
+        self.alerts = alerting_scheduler(self.settings, self.warehouse, self.meta, self.now)
         self.alerts_thread = threading.Thread(
-            target=alerting_scheduler(self.settings, self.warehouse, self.meta, self.now).run,
+            target=self.alerts.run,
             args=(self.stop,),
             name="alerts",
             daemon=True,

@@ -33,6 +33,8 @@ class PipelineState:
     writer_flushes: int = 0  # transactions the live ingest writer committed
     writer_fallbacks: int = 0
     live: dict[str, int] = field(default_factory=dict)  # the live hub's totals (warroom/web/live.py)
+    alert_eval_seconds: float | None = None  # the alerting thread's last evaluation of every rule
+    alert_ticks: int = 0
 
 
 class RateMeter:
@@ -97,6 +99,8 @@ def pipeline_health(warehouse: Warehouse, state: PipelineState, ingest_rate: flo
         "writer_flushes": state.writer_flushes,
         "writer_fallbacks": state.writer_fallbacks,
         "live": state.live,
+        "alert_eval_seconds": state.alert_eval_seconds,
+        "alert_ticks": state.alert_ticks,
     }
 
 
@@ -155,6 +159,14 @@ def samples(health: dict) -> list[Sample]:
         Sample("warroom_writer_fallbacks_total", "Flushes written push by push (a repeated key).", "counter",
                health["writer_fallbacks"])
     )  # fmt: skip
+    if health.get("alert_eval_seconds") is not None:
+        out.append(
+            Sample("warroom_alert_eval_seconds", "Duration of the last evaluation of every alert rule.",
+                   "gauge", health["alert_eval_seconds"])
+        )  # fmt: skip
+    out.append(
+        Sample("warroom_alert_ticks_total", "Alert evaluations run.", "counter", health.get("alert_ticks", 0))
+    )
     live = health.get("live") or {}
     for key, kind, text in _LIVE:
         if key in live:

@@ -176,6 +176,8 @@ TEXT = {
     "replay_lag": {"zh": "回放延迟", "en": "Replay lag"},
     "query_ms": {"zh": "查询耗时", "en": "Query time"},
     "refresh_ms": {"zh": "本看板刷新耗时", "en": "This board's refresh time"},
+    "alert_eval_ms": {"zh": "告警评估耗时", "en": "Alert evaluation"},
+    "live_viewers": {"zh": "实时连接 / 计算流", "en": "Live viewers / streams"},
     "seconds": {"zh": "秒", "en": "s"},
     "no_data": {"zh": "暂无数据", "en": "No data"},
 }

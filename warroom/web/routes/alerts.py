@@ -95,14 +95,16 @@ def alerts_overview(user: UserDep, meta: MetaDep, rt: RuntimeDep, lang: LangDep)
 
 
 @router.get("/api/v1/alerts/live")
-async def alerts_live(request: Request, user: UserDep, rt: RuntimeDep, lang: LangDep) -> StreamingResponse:
+async def alerts_live(
+    request: Request, meta: MetaDep, user: UserDep, rt: RuntimeDep, lang: LangDep
+) -> StreamingResponse:
     teams = teams_of(user.role)
 
     def compute() -> dict:
         with rt.meta() as session:
             return overview(session, teams, rt.now(), lang)
 
-    return await _sse(rt.hub.subscribe(("alerts", teams, lang), compute), request)
+    return await _sse(rt.hub.subscribe(("alerts", teams, lang), compute), request, meta)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

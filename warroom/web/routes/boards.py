@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound, UserError
 from warroom.metrics import Forbidden
-from warroom.web.auth import OptionalUserDep, UserDep, policy_key, principal_of
+from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.pages import render
@@ -44,7 +45,9 @@ def board_snapshot(name: str, request: Request, rt: RuntimeDep, user: UserDep) -
 
 
 @router.get("/api/v1/live/{name}")
-async def board_live(name: str, request: Request, rt: RuntimeDep, user: UserDep) -> StreamingResponse:
+async def board_live(
+    name: str, request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep
+) -> StreamingResponse:
     """Server-sent events: a snapshot at once, then one per refresh; shared by viewers with equal policies."""
     board = _board(name)
     filters = _filters(board, request)
@@ -54,13 +57,19 @@ async def board_live(name: str, request: Request, rt: RuntimeDep, user: UserDep)
         return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters))
 
     key = (board.name, tuple(sorted(filters.items())), policy_key(user))
-    return await _sse(rt.hub.subscribe(key, compute), request)
+    return await _sse(rt.hub.subscribe(key, compute), request, meta)
 
 
-async def _sse(stream: AsyncIterator[dict], request: Request) -> StreamingResponse:
+async def _sse(stream: AsyncIterator[dict], request: Request, meta: Session) -> StreamingResponse:
     """The stream as server-sent events. Its first snapshot is taken before the response starts, so a
     viewer the snapshot refuses (Forbidden, a bad filter) gets that status in the envelope, not a 200 stream
-    that never sends anything."""
+    that never sends anything.
+
+    The request's metadata session is closed first: the caller is known by now, and a viewer waiting for
+    the first snapshot must not hold a pooled connection, since the snapshot itself may need one (the big
+    screen's alert ticker). Held, 200 big screens opening at once took all 15 and waited on each other
+    until the pool timed out (bench/fanout.py)."""
+    meta.close()
     first = await anext(stream)
 
     async def events() -> AsyncIterator[bytes]:

@@ -16,7 +16,7 @@ from warroom.errors import UserError
 from warroom.ingest.status import quarantine_status, table_rows
 from warroom.meta import User
 from warroom.sources.databases import list_sources, masked_url
-from warroom.web.auth import OptionalUserDep, UserDep, policy_key, principal_of
+from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.nav import may_see_data
 from warroom.web.routes.boards import _sse
@@ -126,9 +126,11 @@ def status(rt: RuntimeDep, user: UserDep) -> dict:
 
 
 @router.get("/api/v1/data/live")
-async def live(request: Request, rt: RuntimeDep, user: UserDep) -> StreamingResponse:
+async def live(request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep) -> StreamingResponse:
     _check(user)
-    return await _sse(rt.hub.subscribe(("data", policy_key(user)), lambda: data_status(rt, user)), request)
+    return await _sse(
+        rt.hub.subscribe(("data", policy_key(user)), lambda: data_status(rt, user)), request, meta
+    )
 
 
 @router.get("/data", response_class=HTMLResponse)

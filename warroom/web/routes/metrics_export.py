@@ -34,6 +34,8 @@ def _state(rt: Runtime) -> selfhealth.PipelineState:
         writer_flushes=rt.writer.flushes,
         writer_fallbacks=rt.writer.fallbacks,
         live=rt.hub.totals(),
+        alert_eval_seconds=rt.alerts.last_eval_seconds if rt.alerts else None,
+        alert_ticks=rt.alerts.ticks if rt.alerts else 0,
     )
 
 
