@@ -72,7 +72,7 @@ def test_tech_page_renders_live(live_server, logged_in, screenshot):
         "document.querySelectorAll('[data-table=endpoints] tbody tr').length > 0", timeout=30_000
     )
     page.wait_for_function(
-        "document.querySelectorAll('[data-table=selfhealth] div').length === 6", timeout=30_000
+        "document.querySelectorAll('[data-table=selfhealth] div').length === 9", timeout=30_000
     )
     for panel in ("rps", "latency", "heatmap", "errors", "capacity"):
         assert page.locator(f"[data-panel={panel}] canvas").count() >= 1, panel

@@ -210,6 +210,22 @@ class Maintainer:
         finally:
             cursor.close()
 
+    def backlog(self) -> dict[str, int]:
+        """Per rollup, the source rows added since its last refresh (0: current). Rollups refresh when a
+        query reads them, so this is the work the next live read will do: Warroom's own "rollup lag"."""
+        cursor = self.warehouse.cursor()
+        try:
+            state = _read_state(cursor)
+            tables = sorted({t for r in self.rollups for t in self.sources[r].all})
+            tops = _marks(cursor, tuple(tables))
+        finally:
+            cursor.close()
+        out = {}
+        for r in self.rollups:
+            marks = state.get(r.name, {}).get("marks", {})
+            out[r.name] = sum(max(0, tops[t] - marks.get(t, -1)) for t in self.sources[r].all)
+        return out
+
     def refresh_all(self) -> None:
         with self.warehouse.write_lock:
             for r in self.rollups:

@@ -7,6 +7,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.analyses.tech.conftest import put, request
 from warroom.analyses.tech import selfhealth
+from warroom.metrics import rollups
+from warroom.metrics.catalog import load_catalog
 
 
 def test_rate_meter():
@@ -41,3 +43,26 @@ def test_label_values_are_escaped():
     assert family.samples[0].labels == {"table": 'we"ird\\'}
     with pytest.raises(ValueError):
         selfhealth.prometheus_text([selfhealth.Sample("bad name", "", "gauge", 1)])
+
+
+def test_rollup_backlog_counts_the_rows_since_each_refresh(hand_warehouse):
+    maintainer = rollups.for_warehouse(hand_warehouse, load_catalog())
+    maintainer.refresh_all()
+    assert set(maintainer.backlog().values()) == {0}
+    now = datetime(2026, 11, 11, 0, 10, tzinfo=UTC)
+    put(hand_warehouse, "api_requests", [request(now - timedelta(seconds=k), 10) for k in range(3)])
+    over_requests = {r.name for r in maintainer.rollups if "api_requests" in maintainer.sources[r].all}
+    assert over_requests, "the catalog declares a rollup over api_requests"
+    backlog = maintainer.backlog()
+    assert {n for n, rows in backlog.items() if rows} == over_requests
+    assert {backlog[n] for n in over_requests} == {3}
+    maintainer.refresh_all()
+    assert set(maintainer.backlog().values()) == {0}
+    put(hand_warehouse, "api_requests", [request(now, 10)])
+    # The health check's own freshness query reads (so refreshes) the request rollups it needs; the
+    # backlog it reports is what is left after that, the same on /metrics as in the JSON.
+    health = selfhealth.pipeline_health(hand_warehouse, selfhealth.PipelineState(now))
+    assert health["rollup_backlog_rows"] == maintainer.backlog()
+    text = selfhealth.prometheus_text(selfhealth.samples(health))
+    (family,) = [f for f in text_string_to_metric_families(text) if f.name == "warroom_rollup_backlog_rows"]
+    assert {s.labels["rollup"]: s.value for s in family.samples} == health["rollup_backlog_rows"]

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 from warroom.analyses.tech.scope import Scope
 from warroom.ingest import quarantine
+from warroom.metrics import rollups
+from warroom.metrics.catalog import load_catalog
 from warroom.warehouse import Warehouse
 
 FRESHNESS_WINDOW = timedelta(minutes=15)  # older than this and the feed counts as stopped (lag unknown)
@@ -92,6 +94,7 @@ def pipeline_health(warehouse: Warehouse, state: PipelineState, ingest_rate: flo
         "freshness": fresh,
         "query_ms": max(f["query_ms"] for f in fresh),
         "rejected_rows": rejected_rows(warehouse),
+        "rollup_backlog_rows": rollups.for_warehouse(warehouse, load_catalog()).backlog(),
         "replay_lag_seconds": replay_lag,
         "replay_rows": state.replay_rows,
         "replay_errors": state.replay_errors,
@@ -125,6 +128,11 @@ def samples(health: dict) -> list[Sample]:
         out.append(
             Sample("warroom_query_seconds", "Duration of the last freshness metric query.", "gauge",
                    f["query_ms"] / 1000, {"table": f["table"]})
+        )  # fmt: skip
+    for name, n in sorted(health.get("rollup_backlog_rows", {}).items()):
+        out.append(
+            Sample("warroom_rollup_backlog_rows", "Source rows added since the rollup's last refresh.", "gauge",
+                   n, {"rollup": name})
         )  # fmt: skip
     for table, n in sorted(health["rejected_rows"].items()):
         out.append(Sample("warroom_rejected_rows", "Rows held in quarantine.", "gauge", n, {"table": table}))

@@ -177,6 +177,7 @@ TEXT = {
     "query_ms": {"zh": "查询耗时", "en": "Query time"},
     "refresh_ms": {"zh": "本看板刷新耗时", "en": "This board's refresh time"},
     "alert_eval_ms": {"zh": "告警评估耗时", "en": "Alert evaluation"},
+    "rollup_backlog": {"zh": "汇总表待汇总行", "en": "Rollup backlog (rows)"},
     "live_viewers": {"zh": "实时连接 / 计算流", "en": "Live viewers / streams"},
     "seconds": {"zh": "秒", "en": "s"},
     "no_data": {"zh": "暂无数据", "en": "No data"},

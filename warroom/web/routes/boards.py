@@ -8,7 +8,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound, UserError
-from warroom.metrics import Forbidden
 from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
 from warroom.web.deps import LangDep, RuntimeDep
@@ -93,10 +92,12 @@ def _page_route(board: Board):
         if user is None:
             return RedirectResponse("/login", status_code=303)
         _filters(board, request)
+        page = render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
         if board.needs is not None and board.needs not in principal_of(user).allowed_sensitivities:
-            # Its figures would be refused one by one; the page says so at once (and the nav hides it).
-            raise Forbidden(f"user {user.username!r} (role {user.role}) may not see the {board.name} board")
-        return render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
+            # Its figures would be refused one by one: the status says so at once, and the page (not a JSON
+            # envelope, since a person opened it) tells them why, from the snapshot's own refusal.
+            page.status_code = 403
+        return page
 
     return page
 

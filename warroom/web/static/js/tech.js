@@ -104,6 +104,7 @@
         [T.replay_lag, h.replay_lag_seconds === null ? "–" : h.replay_lag_seconds.toFixed(1) + " " + T.seconds],
         [T.query_ms, ms(h.query_ms)],
         [T.refresh_ms, ms(lastRefreshMs)],
+        [T.rollup_backlog, fmt(Object.values(h.rollup_backlog_rows).reduce((a, b) => a + b, 0), 0)],
         [T.alert_eval_ms, h.alert_eval_seconds === null ? "–" : ms(h.alert_eval_seconds * 1000)],
         [T.live_viewers, fmt(h.live.viewers ?? 0, 0) + " / " + fmt(h.live.topics ?? 0, 0)],
       ];
