@@ -1,10 +1,12 @@
 """A real server process and a real browser (Debian's Chromium driven by Playwright)."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,10 +36,18 @@ def live_server(small_sim, tmp_path_factory):
         check=True,
         capture_output=True,
     )
-    cmd = [sys.executable, "-m", "warroom", "serve", "--replay", str(small_sim), "--from", "2026-11-10 23:58"]
+    with serving(home, env, small_sim, "2026-11-10 23:58") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(home: Path, env: dict, sim: Path, start: str, *extra: str) -> Iterator[str]:
+    """`warroom serve --replay sim --from start` in its own process; yields its URL once /api/v1/health
+    answers, and stops it after. The server's output is in home/server.log (shown if it fails to start)."""
+    cmd = [sys.executable, "-m", "warroom", "serve", "--replay", str(sim), "--from", start, *extra]
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{env['WARROOM_PORT']}"
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -49,9 +59,12 @@ def live_server(small_sim, tmp_path_factory):
             proc.kill()
             pytest.fail(f"server did not start: {(home / 'server.log').read_text()[-3000:]}")
         time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

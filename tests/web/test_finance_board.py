@@ -4,13 +4,11 @@ in a real browser on the replayed small sale with a finance user of its own serv
 import os
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import _free_port
+from tests.web.conftest import _free_port, serving
 from warroom.access import create_user
 from warroom.config import Settings
 from warroom.meta import open_metadata
@@ -85,24 +83,8 @@ def finance_server(small_sim, tmp_path_factory):
             check=True,
             capture_output=True,
         )
-    cmd = [sys.executable, "-m", "warroom", "serve", "--replay", str(small_sim), "--from", "2026-11-10 23:58"]
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start: {(home / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(home, env, small_sim, "2026-11-10 23:58") as url:
+        yield url
 
 
 def _browser_login(page, url: str, user: str) -> None:

@@ -9,15 +9,12 @@ kept as the user's preference; every page is screenshot at 1920x1080 and
 
 import json
 import os
-import subprocess
-import sys
-import time
 
 import httpx
 import pyarrow.parquet as pq
 import pytest
 
-from tests.web.conftest import ARTIFACTS, _free_port
+from tests.web.conftest import ARTIFACTS, _free_port, serving
 from warroom.access import create_token
 from warroom.access.demo import DEMO_ACCOUNTS, ensure_demo_accounts
 from warroom.config import Settings
@@ -45,35 +42,8 @@ def still_room(small_sim, tmp_path_factory):
         ensure_demo_accounts(s)
         _, token = create_token(s, username="admin", name="tour pusher", scopes=["ingest"], actor="test")
     env = {**os.environ, "WARROOM_HOME": str(home), "WARROOM_PORT": str(port)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "warroom",
-        "serve",
-        "--replay",
-        str(small_sim),
-        "--from",
-        START,
-        "--speed",
-        "0.001",
-    ]
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start: {(home / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield url, token
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serving(home, env, small_sim, START, "--speed", "0.001") as url:
+        yield url, token
 
 
 def _open(browser, url: str, user: str, size=(1440, 900), lang="zh-CN"):
