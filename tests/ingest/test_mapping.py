@@ -92,6 +92,28 @@ def test_hash_is_md5_of_the_joined_text():
     assert out["event_id"] == [int.from_bytes(digest[8:], "little") >> 1]
 
 
+def test_round_fixes_binary_float_money_and_passes_the_rest_on():
+    doc = {"table": "orders", "columns": {"paid_amount": {"from": "total", "round": 2}}, "rest": "drop"}
+    raw = {"total": ["22.200000000000003", "1919.1399999999999", " 7 ", "2.5e1", "12,5", "", None]}
+    assert mapped(doc, raw)["paid_amount"] == ["22.20", "1919.14", "7.00", "25.00", "12,5", "", None]
+    with pytest.raises(UserError) as err:
+        parse_mapping(
+            {
+                "table": "orders",
+                "columns": {
+                    "paid_amount": {"from": "t", "round": 9},
+                    "list_amount": {"const": 1, "round": 2},
+                    "discount_amount": {"from": "t", "unix": "s", "round": 2},
+                },
+            },
+            "m.yaml",
+        )
+    message = str(err.value)
+    assert "columns.paid_amount: round: 9 is not a number of decimals from 0 to 6" in message
+    assert "columns.list_amount: round applies to a `from` column" in message
+    assert "columns.discount_amount: round reads a number: give it without values, unix or format" in message
+
+
 def test_bad_mapping_lists_every_problem_by_key():
     with pytest.raises(UserError) as err:
         parse_mapping(

@@ -106,6 +106,16 @@ def test_money_values_are_exact_from_text_floats_and_ints():
     assert [(r.row_number, r.rule) for r in result.rejects] == [(3, "money_precision")]
 
 
+def test_money_from_an_integer_column():
+    # JSON and Parquet give whole amounts as int64, which Arrow will not cast to DECIMAL(18,2) directly.
+    ints = pa.table(
+        {**{k: [v] * 3 for k, v in item_row().items()}, "list_price": pa.array([7, 0, 10**17], pa.int64())}
+    )
+    result = validate(ITEMS, ints)
+    assert result.accepted.column("list_price").to_pylist() == [Decimal("7.00"), Decimal("0.00")]
+    assert [(r.row_number, r.column, r.rule) for r in result.rejects] == [(3, "list_price", "type")]
+
+
 def test_timestamps_without_zone_are_shanghai_time_stored_utc():
     rows = [
         event_row(i, ts=ts)

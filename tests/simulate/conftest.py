@@ -24,7 +24,7 @@ def db(sim) -> duckdb.DuckDBPyConnection:
     out, _ = sim
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    for name in TABLES:
+    for name in (n for n, t in TABLES.items() if t.simulated):
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{out / name}/*.parquet')")
     return con
 

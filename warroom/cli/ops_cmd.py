@@ -10,6 +10,7 @@ from rich.table import Table as RichTable
 
 from warroom.analyses.ops.funnel import funnel
 from warroom.analyses.ops.leaderboards import leaderboard
+from warroom.analyses.ops.listings import listing_sales
 from warroom.analyses.ops.peaks import peaks
 from warroom.analyses.ops.promotions import promotions
 from warroom.analyses.ops.retention import churn
@@ -24,7 +25,8 @@ from warroom.errors import UserError
 from warroom.warehouse import Warehouse
 
 ops = typer.Typer(
-    help="Operations analyses: traffic, funnel, promotions, leaders, peaks, segments, churn, roi, stock."
+    help="Operations analyses: traffic, funnel, promotions, leaders, peaks, segments, churn, roi, stock, "
+    "listings."
 )
 app.add_typer(ops, name="ops")
 
@@ -200,11 +202,16 @@ def churn_cmd(
     end: str = TO,
     horizon: int = typer.Option(30, help="Days ahead for expected purchases."),
     limit: int = 20,
+    purchases: str = typer.Option(
+        "orders", help="orders, or pay_events for a behaviour log without orders (Taobao UserBehavior)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Repurchase rate, the BG/NBD fit, and the customers most at risk of churning."""
     wh, s = _open()
-    got = churn(wh, end=parse_time(end, s.tz, "--to"), tz=s.tz, horizon_days=horizon)
+    got = churn(
+        wh, end=parse_time(end, s.tz, "--to"), tz=s.tz, horizon_days=horizon, purchases=purchases  # type: ignore[arg-type]
+    )
     _show(
         "Churn risk",
         got["customers"].slice(0, limit),
@@ -242,3 +249,18 @@ def stock_cmd(
     wh, s = _open()
     levels = stock_levels(wh, now=parse_time(at, s.tz, "--at"), hours=hours, filters=_filters(where))
     _show("Stock-outs", stockouts(levels, threshold=threshold, within_hours=within), as_json)
+
+
+@ops.command("listings")
+def listings_cmd(
+    start: str = FROM,
+    end: str = TO,
+    days: bool = typer.Option(False, "--days", help="Sales per day instead of per shop."),
+    as_json: bool = JSON,
+) -> None:
+    """Marketplace listings by shop: snapshots, sold to date (last counter) and sold in [from, to) (counter
+    differences)."""
+    wh, s = _open()
+    t0, t1 = _range(start, end, s)
+    got = listing_sales(wh, start=t0, end=t1, tz=s.tz)
+    _show("Sales per day" if days else "Listings by shop", got["days"] if days else got["shops"], as_json)

@@ -131,8 +131,11 @@ def _money(arr: pa.Array, _tz: str) -> Coerced:
             [("money_precision", _failed(pc.invert(too_precise), arr)), *_type_only(ok, too_precise, arr)],
         )
     if pa.types.is_integer(t):
-        ok = pc.less(pc.abs(arr.cast(pa.float64())), 1e16)
-        return Coerced(_null_unless(ok, arr).cast(money), [("type", _failed(ok, arr))])
+        ok = pc.less(pc.abs(arr.cast(pa.float64(), safe=False)), 1e16)
+        # Through a decimal wide enough for any int64: Arrow refuses int64 -> DECIMAL(18,2) outright, whatever
+        # the values, and the check above keeps each one inside money's 16 integer digits.
+        wide = _null_unless(ok, arr).cast(pa.int64()).cast(pa.decimal128(21, 2))
+        return Coerced(wide.cast(money), [("type", _failed(ok, arr))])
     if pa.types.is_floating(t):
         fen = pc.multiply(arr.cast(pa.float64()), 100.0)
         whole = pc.round(fen)

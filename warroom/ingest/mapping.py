@@ -18,6 +18,9 @@
                                                         # minute, second); read in the settings zone
       channel_id: {const: tmall}                      # the same value on every row
       device: {from: device, default: pc}             # fill empty values
+      paid_amount: {from: total, round: 2}            # round a number to 2 decimals (half to even), for
+                                                      # exports that write money as binary floats
+                                                      # (22.200000000000003); validation never rounds
       event_id: {hash: [_file, _row]}                 # stable id: 63 bits of MD5 over the values
       session_id: {from: _row}                        # _row: the row's number in its file, from 1;
                                                       # _file: the file's name (without folders)
@@ -45,7 +48,7 @@ from warroom.schema import get_table
 
 ROW, FILE = "_row", "_file"
 _SOURCES = ("from", "const", "hash", "date")
-_ALLOWED = {"from", "const", "hash", "date", "values", "unix", "format", "default"}
+_ALLOWED = {"from", "const", "hash", "date", "values", "unix", "format", "default", "round"}
 _UNIX_TO_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
 _DATE_PARTS = ("year", "month", "day", "hour", "minute", "second")
 _READ_KEYS = {"header", "columns", "delimiter", "encoding", "sheet"}
@@ -62,6 +65,7 @@ class ColumnRule:
     unix: str | None = None
     format: str | None = None
     default: Any = None
+    round: int | None = None  # decimals
 
     @property
     def sources(self) -> set[str]:
@@ -149,6 +153,13 @@ def _parse_rule(target: str, body: object) -> tuple[ColumnRule | None, list[str]
         issues.append("values, unix and format apply to a `from` column")
     if "unix" in body and "format" in body:
         issues.append("give unix or format, not both")
+    if "round" in body:
+        if "from" not in body:
+            issues.append("round applies to a `from` column")
+        if len({"values", "unix", "format"} & set(body)):
+            issues.append("round reads a number: give it without values, unix or format")
+        if not (type(body["round"]) is int and 0 <= body["round"] <= 6):
+            issues.append(f"round: {body['round']!r} is not a number of decimals from 0 to 6")
     if "unix" in body and body["unix"] not in _UNIX_TO_US:
         issues.append(f"unix: {body['unix']!r} is not one of s, ms, us")
     if "format" in body and not (isinstance(body["format"], str) and "%" in body["format"]):
@@ -192,6 +203,7 @@ def _parse_rule(target: str, body: object) -> tuple[ColumnRule | None, list[str]
             unix=body.get("unix"),
             format=body.get("format"),
             default=body.get("default"),
+            round=body.get("round"),
         ),
         [],
     )
@@ -246,11 +258,26 @@ def _convert(rule: ColumnRule, values: pa.Array) -> pa.Array:
         return pc.coalesce(mapped, text)  # an unmapped value passes on, for validation to name
     if rule.unix:
         return _unix(values, _UNIX_TO_US[rule.unix])
+    if rule.round is not None:
+        return _round(values, rule.round)
     if rule.format:
         text = _as_text(values)
         parsed = pc.strptime(text, format=rule.format, unit="us", error_is_null=True)
         return pc.coalesce(_iso(parsed), text)
     return values
+
+
+def _round(values: pa.Array, decimals: int) -> pa.Array:
+    """Numbers rounded to `decimals`, as text; anything else passes on unchanged, for validation to name."""
+    text = _as_text(values)
+    numeric = pc.match_substring_regex(text, r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+    number = pc.cast(
+        pc.if_else(numeric, pc.utf8_trim_whitespace(text), pa.scalar(None, pa.string())), pa.float64()
+    )
+    rounded = pc.round(number, ndigits=decimals, round_mode="half_to_even")
+    # Printed through a decimal: a float prints as 1919.1399999999999 where the rounded value is 1919.14.
+    exact = pc.cast(pc.cast(rounded, pa.decimal128(38, decimals), safe=False), pa.string())
+    return pc.coalesce(exact, text)
 
 
 def _unix(values: pa.Array, to_us: int) -> pa.Array:

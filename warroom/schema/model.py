@@ -50,6 +50,8 @@ class Table:
     time_column: str | None = None
     # Rows whose key repeats replace the earlier row (an order changing status) instead of counting as duplicates.
     upsert: bool = False
+    # False for data from outside the shop's own trade (market listings), which the simulator does not make.
+    simulated: bool = True
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,5 +82,6 @@ class Table:
             "key": list(self.key),
             "time_column": self.time_column,
             "upsert": self.upsert,
+            "simulated": self.simulated,
             "columns": [c.to_dict() for c in self.columns],
         }

@@ -10,6 +10,9 @@ Refinements of DESIGN.md's starting point, and why:
 - `orders.device` and `orders.is_new_buyer` keep the order's context without joining the click stream.
 - `products.list_price` and `unit_cost` may be empty: third-party product lists (a behaviour log's items)
   often have no prices, and order lines carry the price and cost that money figures sum.
+- `listing_snapshots` is market data: the sales counters a marketplace shows on listings (the shop's own
+  and its competitors'), as a crawler or a data service records them each day. The simulator makes the
+  shop's own trade, not the market, so this table is the one it leaves empty (`simulated=False`).
 """
 
 from warroom.schema.model import Column, Table
@@ -290,6 +293,39 @@ host_metrics = Table(
     upsert=True,
 )
 
+listing_snapshots = Table(
+    "listing_snapshots",
+    "fact",
+    "Marketplace listings as seen at each snapshot: price and the listing's sales counter.",
+    (
+        _ts("ts", "Snapshot time (UTC)."),
+        Column("listing_id", T.TEXT, "The marketplace's listing identifier."),
+        Column("shop", T.TEXT, "Shop (or brand store) that sells the listing."),
+        Column("title", T.TEXT, "Listing title.", required=False),
+        _money("price", "Price shown at the snapshot, CNY.", required=False),
+        # Cumulative as the marketplace shows it: sales in a period are differences between snapshots.
+        Column(
+            "sale_count",
+            T.INT,
+            "Sales counter shown on the listing.",
+            required=False,
+            minimum=0,
+            maximum=10_000_000_000,
+        ),
+        Column(
+            "comment_count",
+            T.INT,
+            "Review counter shown on the listing.",
+            required=False,
+            minimum=0,
+            maximum=10_000_000_000,
+        ),
+    ),
+    key=("ts", "listing_id"),
+    time_column="ts",
+    simulated=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -307,5 +343,6 @@ TABLES: dict[str, Table] = {
         inventory,
         api_requests,
         host_metrics,
+        listing_snapshots,
     )
 }

@@ -31,3 +31,21 @@ def paid_orders(
             "paid_amount": rows["paid_amount"],
         }
     )
+
+
+def pay_events(warehouse: Warehouse, *, end: datetime, tz: ZoneInfo, principal: Principal | None) -> pa.Table:
+    """customer_id, ts (in `tz`) of the pay events before `end`: the purchase history of a source that has
+    a behaviour log but no orders (Taobao UserBehavior's `buy` rows)."""
+    rows = dataset(
+        warehouse,
+        "events",
+        ["customer_id", "ts"],
+        [
+            Filter(dimension="event_type", op="=", value="pay"),
+            Filter(dimension="ts", op="<", value=end.isoformat()),
+        ],
+        principal,
+    )
+    return pa.table(
+        {"customer_id": rows["customer_id"], "ts": rows["ts"].cast(pa.timestamp("us", tz=tz.key))}
+    )

@@ -1,7 +1,8 @@
 """Repurchase and churn: the repurchase rate, weekly cohort retention, and each customer's churn risk from a
 BG/NBD model (warroom.analyses.clv, cohorts).
 
-Method: purchase days are local (Asia/Shanghai) days of paid orders. Repurchase rate = customers with two or
+Method: purchase days are local (Asia/Shanghai) days of paid orders (or, for a source that has a behaviour
+log but no orders, of its pay events: `purchases="pay_events"`). Repurchase rate = customers with two or
 more purchase days / customers. Retention: weekly first-purchase cohorts. BG/NBD: frequency (repeat
 purchase days), recency and age in days at the calibration end (the last full day before `end`), fitted
 by maximum likelihood (SciPy L-BFGS-B on log-parameters); churn risk = 1 - P(alive), and the expected
@@ -9,6 +10,7 @@ purchase days in the next `horizon_days` days.
 """
 
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -16,8 +18,9 @@ import pyarrow.compute as pc
 
 from warroom.analyses.clv import customer_summary, fit_bgnbd
 from warroom.analyses.cohorts import repurchase, retention
-from warroom.analyses.ops.purchases import paid_orders
+from warroom.analyses.ops.purchases import paid_orders, pay_events
 from warroom.analyses.ops.scope import records
+from warroom.errors import UserError
 from warroom.metrics import Principal
 from warroom.warehouse import Warehouse
 
@@ -29,11 +32,15 @@ def churn(
     tz: ZoneInfo,
     principal: Principal | None = None,
     horizon_days: int = 30,
+    purchases: Literal["orders", "pay_events"] = "orders",
 ) -> dict:
     """{"repurchase": {customers, repeat_customers, rate}, "retention": [cohort rows], "model": {r, alpha, a,
     b, log_likelihood, customers}, "customers": Arrow table customer_id, frequency, recency, age, p_alive,
     churn_risk, expected_purchases (highest risk among repeat buyers first)}."""
-    orders = paid_orders(warehouse, end=end, tz=tz, principal=principal)
+    if purchases not in ("orders", "pay_events"):
+        raise UserError(f"purchases {purchases!r}: use 'orders' or 'pay_events'")
+    history = paid_orders if purchases == "orders" else pay_events
+    orders = history(warehouse, end=end, tz=tz, principal=principal)
     again = repurchase(orders)
     cohorts = retention(orders, grain="week")
     calibration_end = (end - timedelta(microseconds=1)).astimezone(tz).date()
