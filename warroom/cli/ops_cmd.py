@@ -210,7 +210,11 @@ def churn_cmd(
     """Repurchase rate, the BG/NBD fit, and the customers most at risk of churning."""
     wh, s = _open()
     got = churn(
-        wh, end=parse_time(end, s.tz, "--to"), tz=s.tz, horizon_days=horizon, purchases=purchases  # type: ignore[arg-type]
+        wh,
+        end=parse_time(end, s.tz, "--to"),
+        tz=s.tz,
+        horizon_days=horizon,
+        purchases=purchases,  # type: ignore[arg-type]
     )
     _show(
         "Churn risk",

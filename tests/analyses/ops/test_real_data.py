@@ -3,6 +3,7 @@ load their own exports, checked against the figures published with the data and 
 computation over the raw file (Python's csv module and Decimal, no Warroom code)."""
 
 import csv
+from itertools import pairwise
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -185,7 +186,7 @@ def test_beauty_listings_give_the_published_shop_counts_and_leader(tmp_path, sha
         count, price = ordered[-1][1]
         to_date[shop_of[listing]][0] += count
         to_date[shop_of[listing]][1] += count * price
-        for (_, (before, _)), (day, (after, _)) in zip(ordered, ordered[1:], strict=False):
+        for (_, (before, _)), (day, (after, _)) in pairwise(ordered):
             in_period[shop_of[listing]] += after - before
             per_day[day.isoformat()] += after - before
     assert {s: (r["units_to_date"], r["amount_to_date"]) for s, r in shops.items()} == {
