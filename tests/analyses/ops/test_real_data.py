@@ -3,10 +3,10 @@ load their own exports, checked against the figures published with the data and 
 computation over the raw file (Python's csv module and Decimal, no Warroom code)."""
 
 import csv
-from itertools import pairwise
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
