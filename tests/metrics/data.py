@@ -47,6 +47,7 @@ def fen(rng: random.Random, lo: int, hi: int) -> Decimal:
 
 def random_sale(path: Path, seed: int = 7) -> Warehouse:
     rng = random.Random(seed)
+    methods = random.Random(seed + 1)  # its own stream, so adding it left every other drawn value as it was
     wh = Warehouse(path)
     insert(
         wh,
@@ -104,6 +105,7 @@ def random_sale(path: Path, seed: int = 7) -> Warehouse:
             "status": "paid" if paid else "created", "is_new_buyer": cust not in seen, "list_amount": list_total,
             "discount_amount": disc_total, "paid_amount": list_total - disc_total + 5, "shipping_fee": Decimal(5),
             "paid_at": paid_at, "updated_at": paid_at or ts,
+            "payment_method": methods.choice(["alipay", "wechat", "huabei", "card", "unionpay", None]) if paid else None,
         })  # fmt: skip
         seen.add(cust)
         for attempt in range(rng.randint(1, 2)):

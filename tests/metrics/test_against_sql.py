@@ -21,14 +21,24 @@ PAY = f"payments y WHERE y.ts >= {LO} AND y.ts < {HI}"
 API = f"api_requests a WHERE a.ts >= {LO} AND a.ts < {HI}"
 HOST = f"host_metrics h WHERE h.ts >= {LO} AND h.ts < {HI}"
 SPEND = f"marketing_spend s WHERE s.hour >= {LO} AND s.hour < {HI}"
+# The documented rates (catalog.yaml parameters): payment fee by the order's method, commission by category.
+FEE_RATE = "CASE o.payment_method WHEN 'huabei' THEN 0.008 WHEN 'card' THEN 0.008 WHEN 'unionpay' THEN 0.0055 ELSE 0.006 END"
+COMMISSION_RATE = (
+    "CASE p.category_l1 WHEN '美妆' THEN 0.04 WHEN '家居' THEN 0.04 WHEN '母婴' THEN 0.03 WHEN '数码' THEN 0.02 "
+    "WHEN '食品' THEN 0.02 ELSE 0.05 END"
+)
+PAID_P = f"order_items i JOIN orders o USING (order_id) JOIN products p USING (sku_id) WHERE o.paid_at >= {LO} AND o.paid_at < {HI}"
 # The day's finance sums, written once for the profit waterfall checks.
 WATERFALL = f"""WITH s AS (
   SELECT sum(i.list_price * i.quantity - i.discount_amount) AS paid, sum(i.unit_cost * i.quantity) AS cogs,
-         count(DISTINCT i.order_id) AS orders FROM {PAID}),
+         count(DISTINCT i.order_id) AS orders,
+         sum((i.list_price * i.quantity - i.discount_amount) * {FEE_RATE}) AS fees,
+         sum((i.list_price * i.quantity - i.discount_amount) * {COMMISSION_RATE}) AS commission FROM {PAID_P}),
  r AS (SELECT sum(amount) AS refunded FROM {REF}),
  m AS (SELECT sum(spend) AS spend FROM {SPEND}),
  w AS (SELECT paid, cogs, orders, paid - refunded AS net, paid - refunded - cogs AS gp,
-              paid - refunded - cogs - orders * 8.50 - paid * 0.006 - paid * 0.05 AS cp, spend FROM s, r, m)"""
+              paid - refunded - cogs - orders * 8.50 - fees - commission AS cp, spend, fees, commission
+       FROM s, r, m)"""
 
 CASES = [
     # traffic and funnel
@@ -280,8 +290,20 @@ CASES = [
     ("gross_profit", [], [], f"{WATERFALL} SELECT gp FROM w"),
     ("gross_margin", [], [], f"{WATERFALL} SELECT gp / net FROM w"),
     ("logistics_cost", [], [], f"{WATERFALL} SELECT orders * 8.50 FROM w"),
-    ("payment_fees", [], [], f"{WATERFALL} SELECT paid * 0.006 FROM w"),
-    ("commission", [], [], f"{WATERFALL} SELECT paid * 0.05 FROM w"),
+    ("payment_fees", [], [], f"{WATERFALL} SELECT fees FROM w"),
+    ("commission", [], [], f"{WATERFALL} SELECT commission FROM w"),
+    (
+        "commission",
+        ["category_l1"],
+        [],
+        f"SELECT p.category_l1, sum((i.list_price * i.quantity - i.discount_amount) * {COMMISSION_RATE}) FROM {PAID_P} GROUP BY 1",
+    ),
+    (
+        "payment_fees",
+        ["channel"],
+        [],
+        f"SELECT o.channel_id, sum((i.list_price * i.quantity - i.discount_amount) * {FEE_RATE}) FROM {PAID_P} GROUP BY 1",
+    ),
     ("contribution_profit", [], [], f"{WATERFALL} SELECT cp FROM w"),
     ("contribution_margin", [], [], f"{WATERFALL} SELECT cp / net FROM w"),
     ("net_profit", [], [], f"{WATERFALL} SELECT cp - spend FROM w"),
@@ -290,10 +312,12 @@ CASES = [
         ["sku"],
         [],
         f"""WITH s AS (SELECT i.sku_id, sum(i.list_price * i.quantity - i.discount_amount) AS paid,
-        sum(i.unit_cost * i.quantity) AS cogs, count(DISTINCT i.order_id) AS orders FROM {PAID} GROUP BY 1),
+        sum(i.unit_cost * i.quantity) AS cogs, count(DISTINCT i.order_id) AS orders,
+        sum((i.list_price * i.quantity - i.discount_amount) * ({FEE_RATE} + {COMMISSION_RATE})) AS rates
+        FROM {PAID_P} GROUP BY 1),
       r AS (SELECT sku_id, sum(amount) AS refunded FROM {REF} GROUP BY 1)
       SELECT coalesce(s.sku_id, r.sku_id), (coalesce(paid, 0) - coalesce(refunded, 0) - coalesce(cogs, 0)
-        - coalesce(orders, 0) * 8.50 - coalesce(paid, 0) * 0.056) / (coalesce(paid, 0) - coalesce(refunded, 0))
+        - coalesce(orders, 0) * 8.50 - coalesce(rates, 0)) / (coalesce(paid, 0) - coalesce(refunded, 0))
       FROM s FULL JOIN r ON s.sku_id IS NOT DISTINCT FROM r.sku_id""",
     ),
     # finance analyses (issue 6)

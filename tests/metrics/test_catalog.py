@@ -76,3 +76,19 @@ def test_expression_language_refuses_python():
     )
     _, problems = check_catalog(text, "c.yaml")
     assert any("metrics.net_revenue.expr: unknown function" in p for p in problems)
+
+
+def test_keyed_parameters_are_read_with_their_key_and_only_they():
+    text = CATALOG_PATH.read_text(encoding="utf-8")
+    text = text.replace("param('commission_rate', products.category_l1)", "param('commission_rate')")
+    text = text.replace(
+        "orders * param('logistics_cost_per_order')", "orders * param('logistics_cost_per_order', 1)"
+    )
+    text = text.replace("by: {alipay: 0.006,", "by: {alipay: fast,")
+    _, problems = check_catalog(text, "c.yaml")
+    for want in (
+        "metrics.commission.expr: parameter 'commission_rate' varies by key: read it as param('commission_rate', <column>)",
+        "metrics.logistics_cost.expr: parameter 'logistics_cost_per_order' has no `by` values",
+        "parameters.payment_fee_rate.by: needs a mapping of key -> number",
+    ):
+        assert any(want in p for p in problems), f"missing {want!r} in {problems}"

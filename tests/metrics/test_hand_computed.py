@@ -20,14 +20,14 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 D11, D12 = local(11, 0), local(12, 0)
 
 
-def _order(oid, ts, customer, channel, new, paid_at, lines):
+def _order(oid, ts, customer, channel, new, paid_at, lines, method=None):
     list_amount = sum(Decimal(q) * Decimal(p) for _, q, p, _, _ in lines)
     discount = sum(Decimal(d) for *_, d, _ in lines)
     return {
         "order_id": oid, "ts": ts, "customer_id": customer, "channel_id": channel, "province": "浙江",
         "device": "ios", "status": "paid" if paid_at else "created", "is_new_buyer": new,
         "list_amount": list_amount, "discount_amount": discount, "paid_amount": list_amount - discount,
-        "shipping_fee": Decimal(0), "paid_at": paid_at, "updated_at": paid_at or ts,
+        "shipping_fee": Decimal(0), "paid_at": paid_at, "updated_at": paid_at or ts, "payment_method": method,
     }  # fmt: skip
 
 
@@ -52,8 +52,8 @@ def small(tmp_path_factory):
     o1 = [(1, 2, "100", "20", "40")]
     o2 = [(2, 1, "300", "0", "200")]
     insert(wh, "orders", [
-        _order(1, local(11, 0, 5), 1, "search", True, local(11, 0, 10), o1),
-        _order(2, local(11, 1, 20), 2, "feed", False, local(11, 1, 30), o2),
+        _order(1, local(11, 0, 5), 1, "search", True, local(11, 0, 10), o1, "huabei"),
+        _order(2, local(11, 1, 20), 2, "feed", False, local(11, 1, 30), o2, "alipay"),
         _order(3, local(11, 2, 0), 1, "search", False, None, [(1, 1, "100", "0", "40")]),
         _order(4, local(10, 0, 15), 3, "search", True, local(10, 0, 20), [(1, 1, "50", "0", "40")]),
     ])  # fmt: skip
@@ -155,11 +155,11 @@ def test_profit_waterfall_and_margins(small):
     assert got["gross_profit"] == Decimal("170")
     assert got["gross_margin"] == pytest.approx(170 / 450)
     assert got["logistics_cost"] == Decimal("17")  # 2 orders x 8.50
-    assert got["payment_fees"] == Decimal("2.88")  # 480 x 0.6%
-    assert got["commission"] == Decimal("24")  # 480 x 5%
-    assert got["contribution_profit"] == Decimal("126.12")
-    assert got["contribution_margin"] == pytest.approx(126.12 / 450)
-    assert got["net_profit"] == Decimal("-83.88")  # 126.12 - 210 spend
+    assert got["payment_fees"] == Decimal("3.24")  # 180 by Huabei x 0.8% + 300 by Alipay x 0.6%
+    assert got["commission"] == Decimal("15")  # 180 of womenswear x 5% + 300 of digital x 2%
+    assert got["contribution_profit"] == Decimal("134.76")  # 450 - 280 - 17 - 3.24 - 15
+    assert got["contribution_margin"] == pytest.approx(134.76 / 450)
+    assert got["net_profit"] == Decimal("-75.24")  # 134.76 - 210 spend
     assert (got["discount_merchant"], got["discount_platform"]) == (Decimal(15), Decimal(5))
     assert got["promo_cost_ratio"] == pytest.approx(20 / 500)  # discounts / list value of paid lines
 

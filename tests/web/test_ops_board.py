@@ -15,6 +15,10 @@ def test_ops_board_renders_live(live_server, logged_in, screenshot):
     page.wait_for_selector("[data-panel=stockouts] table", timeout=30_000)
     assert "按人" in page.content() and "按会话" in page.content()  # each funnel says its basis
     assert page.locator("[data-panel=funnel_user] .drops span").count() == 3
+    # The customer panels: segments drawn, repurchase stated, the riskiest repeat customers listed.
+    page.wait_for_selector("[data-panel=churn] table tbody tr", timeout=30_000)
+    assert "复购率" in page.locator("[data-panel=churn] .kpi-line").inner_text()
+    assert "今日买家" in page.locator("[data-panel=segments] .mix").inner_text()
     page.wait_for_timeout(1500)  # let the charts finish their entry animation before the picture
     path = screenshot(page, "ops-zh")
     assert path.stat().st_size > 50_000

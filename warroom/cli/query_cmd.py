@@ -157,7 +157,15 @@ def metrics_cmd(
                 for d in catalog.dimensions.values()
             ],
             "parameters": {
-                k: {"value": float(v), "description": catalog.parameter_docs[k]}
+                k: {
+                    "value": float(v),
+                    "description": catalog.parameter_docs[k],
+                    **(
+                        {"by": {key: float(r) for key, r in catalog.parameter_by[k].items()}}
+                        if k in catalog.parameter_by
+                        else {}
+                    ),
+                }
                 for k, v in catalog.parameters.items()
             },
         }

@@ -110,6 +110,8 @@ class Catalog:
     joins: dict[tuple[str, str], Join] = field(hash=False)
     parameters: dict[str, Decimal] = field(hash=False)
     parameter_docs: dict[str, str] = field(hash=False)
+    # Parameters that vary by a key (commission by category): key -> value; `parameters` holds the fallback.
+    parameter_by: dict[str, dict[str, Decimal]] = field(default_factory=dict, hash=False)
 
     def dimension(self, name: str) -> Dimension | None:
         """A dimension by name or alias (channel_id -> channel)."""
@@ -168,6 +170,7 @@ class _Parser:
         self.text, self.source = text, source
         self.problems: list[str] = []
         self.lines: dict[str, int] = {}
+        self.keyed: set[str] = set()  # parameters with `by` values
 
     def problem(self, path: str, message: str) -> None:
         line = self.lines.get(path) or self.lines.get(path.rsplit(".", 1)[0]) or 0
@@ -184,16 +187,19 @@ class _Parser:
                 f"{self.source}:1: the catalog must be a mapping of parameters, joins, dimensions, metrics"
             ]
         _record_lines(node, "", self.lines)
-        params, docs = self.parameters(doc.get("parameters") or {})
+        params, docs, by = self.parameters(doc.get("parameters") or {})
+        self.keyed = set(by)
         joins = self.joins(doc.get("joins") or [])
         dims = self.dimensions(doc.get("dimensions") or {}, joins)
         metrics = self.metrics(doc.get("metrics") or {}, joins, params)
-        catalog = Catalog(metrics, dims, joins, params, docs)
+        catalog = Catalog(metrics, dims, joins, params, docs, by)
         self.cross_checks(catalog)
         return (None if self.problems else catalog), self.problems
 
-    def parameters(self, raw: dict) -> tuple[dict[str, Decimal], dict[str, str]]:
-        values, docs = {}, {}
+    def parameters(
+        self, raw: dict
+    ) -> tuple[dict[str, Decimal], dict[str, str], dict[str, dict[str, Decimal]]]:
+        values, docs, by = {}, {}, {}
         for name, spec in raw.items():
             if not isinstance(spec, dict) or not isinstance(spec.get("value"), int | float):
                 self.problem(f"parameters.{name}", "needs {value: <number>, description: <text>}")
@@ -202,7 +208,29 @@ class _Parser:
             docs[name] = str(spec.get("description", ""))
             if not docs[name]:
                 self.problem(f"parameters.{name}", "needs a description (where the value comes from)")
-        return values, docs
+            unknown = set(spec) - {"value", "description", "by"}
+            if unknown:
+                self.problem(f"parameters.{name}", f"unknown key(s) {', '.join(sorted(unknown))}")
+            if "by" in spec:
+                table = spec["by"]
+                if not (
+                    isinstance(table, dict)
+                    and table
+                    and all(isinstance(v, int | float) for v in table.values())
+                ):
+                    self.problem(f"parameters.{name}.by", "needs a mapping of key -> number")
+                    continue
+                by[name] = {str(k): Decimal(repr(v)) for k, v in table.items()}
+        return values, docs, by
+
+    def check_params(self, tree: ast.expr, path: str, params: dict) -> None:
+        for p, keyed in ex.params(tree):
+            if p not in params:
+                self.problem(path, f"unknown parameter {p!r}")
+            elif keyed and p not in self.keyed:
+                self.problem(path, f"parameter {p!r} has no `by` values: read it as param({p!r})")
+            elif not keyed and p in self.keyed:
+                self.problem(path, f"parameter {p!r} varies by key: read it as param({p!r}, <column>)")
 
     def joins(self, raw: list) -> dict[tuple[str, str], Join]:
         out = {}
@@ -310,9 +338,7 @@ class _Parser:
         except ex.ExprError as exc:
             self.problem(f"{path}.expr", str(exc))
             return None
-        for p in ex.params(tree):
-            if p not in params:
-                self.problem(f"{path}.expr", f"unknown parameter {p!r}")
+        self.check_params(tree, f"{path}.expr", params)
         return tree
 
     def simple(self, spec: dict, path: str, joins: dict, params: dict, texts: dict[str, str]) -> dict:
@@ -337,9 +363,8 @@ class _Parser:
         for key, text in (("expr", spec.get("expr")), ("filter", spec.get("filter")), ("time", time_text)):
             if text is not None:
                 out[key] = self.check_expr(text, table, joins, f"{path}.{key}")
-                for p in ex.params(out[key]) if out[key] is not None else ():
-                    if p not in params:
-                        self.problem(f"{path}.{key}", f"unknown parameter {p!r}")
+                if out[key] is not None:
+                    self.check_params(out[key], f"{path}.{key}", params)
         return out
 
     def ref(self, raw: Any, path: str) -> MetricRef | None:

@@ -28,8 +28,12 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b,
 }
-# name -> number of arguments; `param` reads a catalog parameter, the rest are column functions.
-FUNCTIONS = {"isnull": 1, "notnull": 1, "coalesce": 2, "if_else": 3, "param": 1, "nullif_zero": 1}
+# name -> number(s) of arguments; the rest are column functions. `param('name')` reads a catalog parameter;
+# `param('name', key)` a parameter that varies by a column's value (commission by category), falling back to
+# its `value` for a key it does not list.
+FUNCTIONS: dict[str, tuple[int, ...]] = {
+    "isnull": (1,), "notnull": (1,), "coalesce": (2,), "if_else": (3,), "param": (1, 2), "nullif_zero": (1,),
+}  # fmt: skip
 
 
 class ExprError(ValueError):
@@ -59,8 +63,13 @@ def _check_node(node: ast.AST, text: str) -> None:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
             raise ExprError(f"unknown function in {text!r}; the functions are {', '.join(FUNCTIONS)}")
-        if len(node.args) != FUNCTIONS[name] or node.keywords:
-            raise ExprError(f"{name}() takes {FUNCTIONS[name]} positional argument(s) in {text!r}")
+        if len(node.args) not in FUNCTIONS[name] or node.keywords:
+            counts = " or ".join(map(str, FUNCTIONS[name]))
+            raise ExprError(f"{name}() takes {counts} positional argument(s) in {text!r}")
+        if name == "param" and not (
+            isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+        ):
+            raise ExprError(f"param() takes a parameter's name in quotes first in {text!r}")
     if isinstance(node, ast.Compare) and len(node.ops) != 1:
         raise ExprError(f"write chained comparisons with 'and' in {text!r}")
 
@@ -83,12 +92,12 @@ def names(tree: ast.expr) -> list[tuple[str, ...]]:
     return out
 
 
-def params(tree: ast.expr) -> list[str]:
-    """Names of the catalog parameters read with param('name')."""
+def params(tree: ast.expr) -> list[tuple[str, bool]]:
+    """(name, read with a key) of every catalog parameter the expression reads."""
     return [
-        n.args[0].value
+        (n.args[0].value, len(n.args) == 2)  # type: ignore[attr-defined]
         for n in ast.walk(tree)
-        if isinstance(n, ast.Call) and n.func.id == "param" and isinstance(n.args[0], ast.Constant)  # type: ignore[attr-defined]
+        if isinstance(n, ast.Call) and n.func.id == "param"  # type: ignore[attr-defined]
     ]
 
 
@@ -107,10 +116,21 @@ def _literal(value: Any) -> Any:
     return value
 
 
+def _rate(value: Any) -> ir.Value:
+    # One explicit type for every value of a keyed parameter: typed one by one, the CASE takes the first
+    # branch's scale and 0.0055 after 0.006 would become 0.006. Ibis multiplies DECIMAL(18, 2) money only by
+    # a decimal of the same precision.
+    return ibis.literal(Decimal(str(value)), type="decimal(18, 6)")
+
+
 def to_ibis(
-    tree: ast.expr, resolve: Callable[[tuple[str, ...]], ir.Value], param: Callable[[str], Any]
+    tree: ast.expr,
+    resolve: Callable[[tuple[str, ...]], ir.Value],
+    param: Callable[[str], Any],
+    param_by: Callable[[str], dict[str, Any]] = lambda name: {},
 ) -> ir.Value:
-    """Compile a parsed expression; `resolve` maps a name path to an Ibis value, `param` a parameter."""
+    """Compile a parsed expression; `resolve` maps a name path to an Ibis value, `param` a parameter's value
+    and `param_by` its values by key."""
 
     def go(node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
@@ -137,7 +157,12 @@ def to_ibis(
         if isinstance(node, ast.Call):
             name = node.func.id  # type: ignore[attr-defined]
             if name == "param":
-                return _literal(param(node.args[0].value))  # type: ignore[attr-defined]
+                pname = node.args[0].value  # type: ignore[attr-defined]
+                if len(node.args) == 1:
+                    return _literal(param(pname))
+                key = go(node.args[1])
+                cases = [(key == k, _rate(v)) for k, v in param_by(pname).items()]
+                return ibis.cases(*cases, else_=_rate(param(pname)))
             args = [go(a) for a in node.args]
             if name == "isnull":
                 return args[0].isnull()

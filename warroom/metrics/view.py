@@ -54,7 +54,9 @@ def resolver(view: ir.Table):
 
 
 def compile_expr(catalog: Catalog, view: ir.Table, tree: ast.expr) -> ir.Value:
-    return ex.to_ibis(tree, resolver(view), lambda name: catalog.parameters[name])
+    return ex.to_ibis(
+        tree, resolver(view), lambda name: catalog.parameters[name], lambda name: catalog.parameter_by[name]
+    )
 
 
 def dimension_value(catalog: Catalog, view: ir.Table, table: str, dimension: str) -> ir.Value:

@@ -8,6 +8,8 @@ Refinements of DESIGN.md's starting point, and why:
 - `orders.updated_at` lets a status change (paid, refunded) replace the earlier row by order_id, and is
   the watermark for incremental pulls.
 - `orders.device` and `orders.is_new_buyer` keep the order's context without joining the click stream.
+- `orders.payment_method` (as order exports give it) prices each order's payment fee by its method; the
+  payments table keeps every attempt.
 - `products.list_price` and `unit_cost` may be empty: third-party product lists (a behaviour log's items)
   often have no prices, and order lines carry the price and cost that money figures sum.
 - `listing_snapshots` is market data: the sales counters a marketplace shows on listings (the shop's own
@@ -151,6 +153,14 @@ orders = Table(
         _money("shipping_fee", "Shipping charged to the buyer."),
         _ts("paid_at", "When payment succeeded (UTC); empty if unpaid.", required=False),
         _ts("updated_at", "Last status change (UTC)."),
+        # Last, so a warehouse file made before it gains it by ALTER TABLE ADD COLUMN in the same position.
+        Column(
+            "payment_method",
+            T.TEXT,
+            "Method of the successful payment; empty if unpaid or unknown.",
+            required=False,
+            enum=PAYMENT_METHODS,
+        ),
     ),
     key=("order_id",),
     time_column="ts",

@@ -117,6 +117,7 @@ def settle(
             "is_new_buyer": new_buyer, "list_amount": priced.list_amount, "discount_amount": priced.discount,
             "paid_amount": priced.paid, "shipping_fee": priced.shipping,
             "paid_at": pa.array(paid_at, mask=~pay_ok, type=pa.int64()), "updated_at": updated,
+            "payment_method": pa.array(np.array(PAYMENT_METHODS)[np.maximum(attempts.paid_method, 0)], mask=~pay_ok),
         },
         "order_items": {
             "order_id": order_id[line_order], "line_no": _line_numbers(line_order),

@@ -34,6 +34,7 @@ class Attempts:
     method: np.ndarray  # index into PAYMENT_METHODS
     failure: np.ndarray  # index into FAILURE_CODES, -1 on success
     paid_at: np.ndarray  # per order: the successful attempt's time, -1 if none
+    paid_method: np.ndarray  # per order: the successful attempt's method, -1 if none
 
 
 def attempt_payments(rng: np.random.Generator, order_ts: np.ndarray, plan: Plan) -> Attempts:
@@ -42,6 +43,7 @@ def attempt_payments(rng: np.random.Generator, order_ts: np.ndarray, plan: Plan)
     t = order_ts[active] + 5 * US + rng.exponential(40 * US, len(active)).astype(np.int64)
     method = rng.choice(len(PAYMENT_METHODS), size=len(active), p=METHOD_P)
     paid_at = np.full(n, -1, dtype=np.int64)
+    paid_method = np.full(n, -1, dtype=np.int64)
     parts: list[tuple[np.ndarray, ...]] = []
     for attempt in range(MAX_ATTEMPTS):
         surge = plan.payment_surge.holds(t)
@@ -55,6 +57,7 @@ def attempt_payments(rng: np.random.Generator, order_ts: np.ndarray, plan: Plan)
         done = t + took
         parts.append((active, done, method, code))
         paid_at[active[~fail]] = done[~fail]
+        paid_method[active[~fail]] = method[~fail]
         if attempt == MAX_ATTEMPTS - 1:
             break
         retry = fail & (rng.random(len(active)) < P_RETRY)
@@ -64,4 +67,4 @@ def attempt_payments(rng: np.random.Generator, order_ts: np.ndarray, plan: Plan)
         t = done + 10 * US + rng.exponential(30 * US, len(active)).astype(np.int64)
         active, t, method = active[retry], t[retry], method[retry]
     order, ts, meth, failure = (np.concatenate(col) for col in zip(*parts, strict=True))
-    return Attempts(order, ts, meth, failure, paid_at)
+    return Attempts(order, ts, meth, failure, paid_at, paid_method)

@@ -157,7 +157,8 @@ def _orders_as_of(files: list[str], start: datetime | None, end: datetime) -> tu
           END AS status,
           is_new_buyer, list_amount, discount_amount, paid_amount, shipping_fee,
           CASE WHEN paid_at < $end THEN paid_at END AS paid_at,
-          CASE WHEN updated_at < $end THEN updated_at WHEN paid_at < $end THEN paid_at ELSE ts END AS updated_at
+          CASE WHEN updated_at < $end THEN updated_at WHEN paid_at < $end THEN paid_at ELSE ts END AS updated_at,
+          CASE WHEN paid_at < $end THEN payment_method END AS payment_method
         FROM read_parquet($files)
         WHERE {where}
         ORDER BY ts"""

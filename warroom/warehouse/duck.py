@@ -40,6 +40,22 @@ def relax_not_null(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"{t}.{c}" for t, c in changed]
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Add the optional columns the schema has gained since a warehouse file was made (orders.payment_method),
+    at the end of their table, where the schema puts them. Returns table.column of each one added."""
+    present = set(con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+    added = []
+    for t in TABLES.values():
+        names = [c.name for c in t.columns]
+        for c in t.columns:
+            if (t.name, c.name) not in present and (t.name, names[0]) in present:
+                if c.required:
+                    raise RuntimeError(f"{t.name}.{c.name} is required and missing from this warehouse file")
+                con.execute(f'ALTER TABLE "{t.name}" ADD COLUMN "{c.name}" {c.type.duckdb}')
+                added.append(f"{t.name}.{c.name}")
+    return added
+
+
 class Warehouse:
     """The warehouse file and a lock that serialises writers inside this process.
 
@@ -55,6 +71,7 @@ class Warehouse:
         self.write_lock = threading.Lock()
         if not read_only:
             self._con.execute(create_tables_sql())
+            add_missing_columns(self._con)
             relax_not_null(self._con)
 
     def read(self, sql: str, params: dict | None = None) -> pa.Table:

@@ -7,6 +7,12 @@ from warroom.analyses.finance.waterfall import STEPS, Step, attributable_steps, 
 from warroom.errors import UserError
 
 RANGE = "o.paid_at >= ? AND o.paid_at < ?"
+# The documented rates (catalog.yaml): payment fee by the order's method, commission by category.
+FEE_RATE = "CASE o.payment_method WHEN 'huabei' THEN 0.008 WHEN 'card' THEN 0.008 WHEN 'unionpay' THEN 0.0055 ELSE 0.006 END"
+COMMISSION_RATE = (
+    "CASE p.category_l1 WHEN '美妆' THEN 0.04 WHEN '家居' THEN 0.04 WHEN '母婴' THEN 0.03 WHEN '数码' THEN 0.02 "
+    "WHEN '食品' THEN 0.02 ELSE 0.05 END"
+)
 
 
 def _step(metric: str, kind: str, amount: str) -> Step:
@@ -34,8 +40,10 @@ def test_whole_sale_steps_add_up_exactly_and_match_hand_written_sql(sim_wh):
     lines = sql(
         sim_wh,
         f"""SELECT sum(i.list_price * i.quantity), sum(i.list_price * i.quantity - i.discount_amount),
-                   sum(i.unit_cost * i.quantity), count(DISTINCT i.order_id)
-            FROM order_items i JOIN orders o USING (order_id) WHERE {RANGE}""",
+                   sum(i.unit_cost * i.quantity), count(DISTINCT i.order_id),
+                   sum((i.list_price * i.quantity - i.discount_amount) * {FEE_RATE}),
+                   sum((i.list_price * i.quantity - i.discount_amount) * {COMMISSION_RATE})
+            FROM order_items i JOIN orders o USING (order_id) JOIN products p USING (sku_id) WHERE {RANGE}""",
         PERIOD_FROM,
         PERIOD_TO,
     )[0]
@@ -54,11 +62,9 @@ def test_whole_sale_steps_add_up_exactly_and_match_hand_written_sql(sim_wh):
     (spend,) = sql(
         sim_wh, "SELECT sum(spend) FROM marketing_spend WHERE hour >= ? AND hour < ?", PERIOD_FROM, PERIOD_TO
     )[0]
-    list_value, paid, cogs, orders = lines
-    # The catalog's documented default rates: 8.50 per order, 0.6% payment fee, 5% commission.
-    contribution = (
-        paid - refunds - cogs - orders * Decimal("8.50") - paid * Decimal("0.006") - paid * Decimal("0.05")
-    )
+    list_value, paid, cogs, orders, fees, commission = lines
+    # The catalog's documented rates: 8.50 per order, fees by payment method, commission by category.
+    contribution = paid - refunds - cogs - orders * Decimal("8.50") - fees - commission
     assert got == {
         "paid_list_value": list_value,
         "discount_merchant": by_funder["merchant"],
@@ -68,13 +74,15 @@ def test_whole_sale_steps_add_up_exactly_and_match_hand_written_sql(sim_wh):
         "net_revenue": paid - refunds,
         "cogs": cogs,
         "logistics_cost": orders * Decimal("8.50"),
-        "payment_fees": paid * Decimal("0.006"),
-        "commission": paid * Decimal("0.05"),
+        "payment_fees": fees,
+        "commission": commission,
         "contribution_profit": contribution,
         "spend": spend,
         "net_profit": contribution - spend,
     }
     assert by_funder["merchant"] > 0 and by_funder["platform"] > 0 and refunds > 0 and spend > 0
+    # The rates do vary: not one flat rate times paid GMV.
+    assert fees != paid * Decimal("0.006") and commission != paid * Decimal("0.05")
 
 
 @pytest.mark.parametrize("by", [None, "channel", "category_l1", "line_promo"])

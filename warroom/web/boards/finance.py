@@ -173,9 +173,11 @@ def _t(zh: str, en: str) -> dict[str, str]:
 TEXT = {
     "waterfall": _t("今日利润瀑布", "Today's profit waterfall"),
     "waterfall_note": _t(
-        "从标价GMV到净利润, 每一步都是指标目录中的一个指标; 物流 8.50 元/单、支付手续费 0.6%、佣金 5% 为目录参数。",
-        "From list-price GMV to net profit; every step is a catalog metric. Logistics 8.50/order, payment fee "
-        "0.6% and commission 5% are catalog parameters.",
+        "从标价GMV到净利润, 每一步都是指标目录中的一个指标; 物流 8.50 元/单、支付手续费按支付方式(支付宝/微信 0.6%、"
+        "花呗/信用卡 0.8%、银联 0.55%)、佣金按类目(2%–5%)为目录参数。",
+        "From list-price GMV to net profit; every step is a catalog metric. Logistics 8.50/order, payment fees by "
+        "method (Alipay / WeChat 0.6%, Huabei / card 0.8%, UnionPay 0.55%) and commission by category (2–5%) are "
+        "catalog parameters.",
     ),
     "waterfall_gap": _t("瀑布不闭合", "Waterfall does not add up"),
     "margins_category": _t("类目毛利率 今日 vs 基准日", "Margin by category, today vs baseline day"),

@@ -1,7 +1,8 @@
 """The operations board: traffic, funnel, promotions, leaderboards, hourly peaks, channel ROI and stock-outs
 (see warroom.analyses.ops). Windows: today so far (Asia/Shanghai) against yesterday at the same clock time;
 promotion uplift and the hour-of-day heatmap over the last 7 days (a day holds too few comparable hours);
-ROI per hour over the last 24 hours. Segments and churn are per customer: `warroom ops segments|churn`."""
+ROI per hour over the last 24 hours. Segments and churn read every customer's history (boards/ops_customers.py):
+computed every 10 minutes; per customer, `warroom ops segments|churn`."""
 
 from datetime import timedelta
 
@@ -14,6 +15,8 @@ from warroom.analyses.ops.stock import stock_levels, stockouts
 from warroom.analyses.ops.traffic import traffic
 from warroom.analyses.overview import day_start
 from warroom.web.boards.board import Board, BoardRequest
+from warroom.web.boards.ops_customers import TEXT as CUSTOMER_TEXT
+from warroom.web.boards.ops_customers import customer_panels
 
 HISTORY = timedelta(days=7)
 STOCK_HOURS = (
@@ -65,6 +68,7 @@ def _snapshot(req: BoardRequest) -> dict:
         "heatmap": peaks(wh, start=week, end=now, tz=tz, principal=who, filters=f),
         "roi": channel_roi(wh, start=now - timedelta(hours=24), end=now, principal=who, filters=f),
         "stockouts": stockouts(levels, within_hours=STOCKOUT_WITHIN_H)[:20],
+        **customer_panels(req),
     }
 
 
@@ -145,6 +149,6 @@ BOARD = Board(
     title={"zh": "运营", "en": "Operations"},
     snapshot=_snapshot,
     filters=("channel", "category_l1", "promo_type"),
-    text=TEXT,
+    text={**TEXT, **CUSTOMER_TEXT},
     order=10,
 )

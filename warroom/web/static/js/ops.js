@@ -87,6 +87,26 @@
       C.heatmap(chart, x, y, cells, ctx);
       ignored("heatmap", data, ctx.T);
     },
+    segments(chart, data, ctx) {
+      C.ranked(chart, data.sizes.map((r) => ({label: ctx.T["seg_" + r.segment] || r.segment, value: r.customers})), ctx);
+      const m = data.buyer_mix;
+      panel("segments").querySelector(".mix").textContent = `${ctx.T.buyers_today}: ${ctx.T.buyer_new} ${m.new} · ` +
+        `${ctx.T.buyer_returning} ${m.returning} · ${ctx.T.buyer_reactivated} ${m.reactivated}`;
+      ignored("segments", data, ctx.T);
+    },
+    churn(_, data, ctx) {
+      const r = data.repurchase;
+      panel("churn").querySelector(".kpi-line").innerHTML = `<b>${ctx.T.repurchase_rate} ${pct(r.rate)}</b> ` +
+        `(${r.repeat_customers} / ${r.customers}) · ${ctx.T.computed_at} ${WarroomFormat.dateTime(data.computed_at, ctx.tz)}`;
+      C.table(panel("churn").querySelector(".table-wrap"), [
+        {key: "customer_id", label: ctx.T.col_customer},
+        {key: "frequency", label: ctx.T.col_frequency, align: "num"},
+        {key: "p_alive", label: ctx.T.col_p_alive, align: "num", format: pct},
+        {key: "churn_risk", label: ctx.T.col_churn_risk, align: "num", format: pct},
+        {key: "expected_purchases", label: ctx.T.col_expected, align: "num", format: (v) => v.toFixed(2)},
+      ], data.at_risk);
+      ignored("churn", data, ctx.T);
+    },
     promotions(_, data, ctx) {
       C.table(panel("promotions").querySelector(".table-wrap"), [
         {key: "promo_type", label: ctx.T.col_type, format: (v) => promoName(v, ctx.T)},
