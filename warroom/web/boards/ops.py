@@ -16,6 +16,7 @@ from warroom.analyses.ops.roi import channel_roi
 from warroom.analyses.ops.stock import stock_levels, stockouts
 from warroom.analyses.ops.traffic import traffic
 from warroom.web.boards.board import Board, BoardRequest, Panel, composed
+from warroom.web.boards.tabulate import funnel_rows, hour_grid_rows
 
 HISTORY = timedelta(days=7)
 STOCK_HOURS = (
@@ -94,8 +95,8 @@ WEEK_FIXED = _t(
 PANELS = {
     "traffic": Panel(_traffic),
     "mix": Panel(lambda req: {"mix": _traffic(req)["mix"], "per_minute": _traffic(req)["per_minute"]}),
-    "funnel_user": Panel(_funnel("user")),
-    "funnel_session": Panel(_funnel("session")),
+    "funnel_user": Panel(_funnel("user"), table=funnel_rows),
+    "funnel_session": Panel(_funnel("session"), table=funnel_rows),
     "promotions": Panel(
         lambda req: promotions(
             req.warehouse,
@@ -120,6 +121,7 @@ PANELS = {
             filters=req.filters,
         ),
         fixed=WEEK_FIXED,
+        table=hour_grid_rows,
     ),
     "roi": Panel(
         lambda req: channel_roi(

@@ -18,7 +18,7 @@ from warroom.web.runtime import Runtime
 router = APIRouter()
 
 
-def _board(name: str) -> Board:
+def find_board(name: str) -> Board:
     if name not in ALL:
         raise NotFound(f"no board {name!r}; the boards are: {', '.join(ALL)}")
     return ALL[name]
@@ -49,8 +49,14 @@ def board_request(board: Board, request: Request, rt: Runtime, user, **extra: ob
 @router.get("/api/v1/boards/{name}")
 def board_snapshot(name: str, request: Request, rt: RuntimeDep, user: UserDep) -> dict:
     """One snapshot of a board, as its live stream would send it."""
-    board = _board(name)
+    board = find_board(name)
     return board.snapshot(board_request(board, request, rt, user))
+
+
+def live_key(board: Board, filters: dict[str, str], spec: RangeSpec, user) -> tuple:
+    """Viewers with equal keys share one computation per refresh. The range is in it as asked ("last hour",
+    not its times: it moves with the clock at each refresh), so viewers of different ranges never share."""
+    return (board.name, tuple(sorted(filters.items())), spec.key(), policy_key(user))
 
 
 @router.get("/api/v1/live/{name}")
@@ -58,15 +64,14 @@ async def board_live(
     name: str, request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep
 ) -> StreamingResponse:
     """Server-sent events: a snapshot at once, then one per refresh; shared by viewers with equal policies."""
-    board = _board(name)
+    board = find_board(name)
     filters, spec = _filters(board, request), _range(board, request, rt)
     principal = principal_of(user)
 
     def compute() -> dict:
         return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters, spec))
 
-    # The range is in the key as asked ("last hour", not its times): it moves with the clock at each refresh.
-    key = (board.name, tuple(sorted(filters.items())), spec.key(), policy_key(user))
+    key = live_key(board, filters, spec, user)
     return await _sse(rt.hub.subscribe(key, compute), request, meta)
 
 
