@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from warroom.errors import NotFound, UserError
 from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
-from warroom.web.boards.timerange import PARAMS, RangeSpec, parse_range
+from warroom.web.boards.timerange import PARAMS, PRESETS, RangeSpec, parse_range
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.pages import render
 from warroom.web.runtime import Runtime
@@ -103,12 +103,31 @@ async def _sse(stream: AsyncIterator[dict], request: Request, meta: Session) -> 
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
+def may_see_sql(rt: Runtime, user) -> bool:
+    """Who may open a panel's SQL: the roles in WARROOM_SQL_ROLES (see config.py for why admin and tech)."""
+    return user.role in rt.settings.sql_role_names
+
+
+def _tools(board: Board, lang: str, rt: Runtime, user) -> dict:
+    """What the page's panel tools need: which panels have a CSV (and SQL), and the fixed windows' notes."""
+    return {
+        "name": board.name,
+        "ranged": board.ranged,
+        "default_range": board.default_range,
+        "panels": {k: (p.fixed[lang] if p.fixed else None) for k, p in board.panels.items()},
+        "sql": may_see_sql(rt, user),
+    }
+
+
 def _page_route(board: Board):
     def page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
         if user is None:
             return RedirectResponse("/login", status_code=303)
         _filters(board, request), _range(board, request, rt)
-        page = render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
+        page = render(
+            request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user,
+            presets=PRESETS, board_tools=_tools(board, lang, rt, user),
+        )  # fmt: skip
         if board.needs is not None and board.needs not in principal_of(user).allowed_sensitivities:
             # Its figures would be refused one by one: the status says so at once, and the page (not a JSON
             # envelope, since a person opened it) tells them why, from the snapshot's own refusal.

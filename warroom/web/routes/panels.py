@@ -22,7 +22,7 @@ from warroom.web.boards import Board, BoardRequest
 from warroom.web.boards.board import Panel
 from warroom.web.boards.tabulate import rows_of
 from warroom.web.deps import RuntimeDep
-from warroom.web.routes.boards import board_request, find_board
+from warroom.web.routes.boards import board_request, find_board, may_see_sql
 from warroom.web.routes.export import _audited, _csv_response, to_csv
 from warroom.web.runtime import Runtime
 
@@ -40,10 +40,6 @@ def _check_needs(board: Board, key: str, panel: Panel, user: User) -> None:
     need = panel.needs or board.needs
     if need is not None and need not in principal_of(user).allowed_sensitivities:
         raise Forbidden(f"panel {board.name}/{key} shows {need} figures, which your role may not see")
-
-
-def may_see_sql(rt: Runtime, user: User) -> bool:
-    return user.role in rt.settings.sql_role_names
 
 
 def _compute(board: Board, key: str, request: Request, rt: Runtime, user: User, fresh: bool = False) -> tuple:
