@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         15.0, description="How often the server evaluates alert rules and drains the alert outbox."
     )
 
+    # DESIGN.md and the access policies say nothing of who may read a panel's SQL; it names tables, columns
+    # and the reader's own row filters, which is for the people who run the data (admin) and the system (tech).
+    sql_roles: str = Field(
+        "admin,tech",
+        description='Roles whose users may open a board panel\'s SQL ("show the SQL"), separated by commas.',
+    )
+
+    @property
+    def sql_role_names(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.sql_roles.split(",") if r.strip())
+
     @property
     def warehouse_path(self) -> Path:
         return self.home / self.warehouse_file

@@ -20,9 +20,11 @@ from warroom.meta import open_metadata
 from warroom.simulate.replay import Replayer
 from warroom.warehouse import Warehouse
 from warroom.web.app import create_app
-from warroom.web.auth import policy_key
+from warroom.web.boards import ALL
 from warroom.web.boards.board import BoardRequest
 from warroom.web.boards.screen import next_midnight, screen_snapshot
+from warroom.web.boards.timerange import RangeSpec
+from warroom.web.routes.boards import live_key
 from warroom.web.runtime import Runtime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -158,7 +160,7 @@ def test_fifty_live_viewers_share_one_computation_per_refresh(tmp_path, run_asyn
     with meta() as s:
         create_user(s, username="ops", password="ops-pass-1", role="ops", actor="test")
         _, token = create_token(s, username="ops", name="screen", scopes=["read"], actor="test")
-        key = ("screen", (), policy_key(get_user(s, username="ops")))
+        key = live_key(ALL["screen"], {}, RangeSpec(), get_user(s, username="ops"))
     runtime = Runtime(settings, Warehouse(settings.warehouse_path), meta)
     port = _free_port()
     server = _Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))

@@ -1,6 +1,8 @@
 """Opening the DuckDB warehouse and creating its tables from the schema."""
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -14,6 +16,19 @@ _THREAD = threading.local()
 def reads_in_this_thread() -> int:
     """How many Warehouse.read calls the calling thread has made (any warehouse)."""
     return getattr(_THREAD, "reads", 0)
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[list[dict]]:
+    """Inside the block, every Warehouse.read the calling thread makes appends {sql, params} to the yielded
+    list: the statements that produced a figure, exactly as they ran ("show the SQL" on a board's panel)."""
+    previous = getattr(_THREAD, "record", None)
+    statements: list[dict] = []
+    _THREAD.record = statements
+    try:
+        yield statements
+    finally:
+        _THREAD.record = previous
 
 
 def create_table_sql(table: Table) -> str:
@@ -86,6 +101,9 @@ class Warehouse:
         finally:
             cursor.close()
         _THREAD.reads = reads_in_this_thread() + 1
+        record = getattr(_THREAD, "record", None)
+        if record is not None:
+            record.append({"sql": sql, "params": dict(params or {})})
         return rows
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

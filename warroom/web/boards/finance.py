@@ -1,15 +1,17 @@
 """The finance board: the profit waterfall, margins against a normal day, lines sold below cost, cash flow
 with its forecast, reconciliation and refund / payment-failure anomalies (see warroom.analyses.finance).
 
-Windows: today so far (Asia/Shanghai) for the waterfall, margins (against the whole day a week before: the
-same few minutes after midnight hold too few sales to be a baseline) and reconciliation (orders placed today); the sale period's last 30 days for lines sold below cost (the loss so
-far); the last 7 days of cash and 3 forecast days; anomalies since yesterday (their baselines read the 1-2
-weeks before). Windows end at the next whole minute rather than `now`: the warehouse holds nothing later, and
-the metric layer reuses a window's compiled SQL for a minute instead of compiling it every refresh.
+Windows: the page's time range (default today so far, Asia/Shanghai) for the waterfall, margins (today:
+against the whole day a week before, since the same few minutes after midnight hold too few sales to be a
+baseline; a custom range against the same clock span that day) and reconciliation (orders placed in the
+range); fixed, whatever the range: the last 30 days for lines sold below cost (the loss so far); the last 7
+days of cash and 3 forecast days; anomalies since yesterday (their baselines read the 1-2 weeks before). Windows end at the next whole minute rather than `now`: the warehouse holds nothing
+later, and the metric layer reuses a window's compiled SQL for a minute instead of compiling it every refresh.
 
 Finance-sensitive: a viewer without the finance sensitivity gets 403 before anything is computed.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from warroom.analyses.finance.anomalies import anomalies
@@ -20,7 +22,7 @@ from warroom.analyses.finance.waterfall import gaps, waterfall
 from warroom.analyses.overview import day_start
 from warroom.metrics import Filter, load_catalog
 from warroom.metrics.access import check_metrics
-from warroom.web.boards.board import Board, BoardRequest
+from warroom.web.boards.board import Board, BoardRequest, Panel, composed
 
 NEGATIVE_HISTORY = timedelta(days=30)
 CASH_DAYS = 7
@@ -48,122 +50,124 @@ def _margin_rows(rows: list[dict], by: str) -> list[dict]:
     ]
 
 
-def _snapshot(req: BoardRequest) -> dict:
-    wh, now, tz, who = req.warehouse, req.now, req.tz, req.principal
-    check_metrics(load_catalog(), who, ["net_profit", "payments_received"])  # 403 first, not half a page
-    filters = [Filter(dimension=k, value=v) for k, v in sorted(req.filters.items())]
-    by_channel = [f for f in filters if f.dimension == "channel"]  # cash has no category
-    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    today = day_start(now, tz)
-    baseline = default_baseline(today.date())
-    tomorrow = today + timedelta(
-        days=1
-    )  # margins: today so far (nothing later exists) vs the whole baseline day
-    (fall,) = waterfall(wh, time_from=today, time_to=end, principal=who, filters=filters) or [None]
-    margin = {
-        by: _margin_rows(
-            margins(
-                wh, by=by, time_from=today, time_to=tomorrow, baseline_date=baseline, principal=who,
-                filters=filters, limit=TOP_PROMOS if by == "line_promo" else None,
-            ),
-            by,
-        )
-        for by in ("category_l1", "channel", "line_promo")
-    }  # fmt: skip
-    panels = {"margins_category": "category_l1", "margins_channel": "channel", "margins_promo": "line_promo"}
-    negative = negative_margins(
-        wh, time_from=today - NEGATIVE_HISTORY, time_to=end, principal=who, filters=filters
-    )
-    flow = cash_flow(
-        wh, time_from=today - timedelta(days=CASH_DAYS - 1), now=end, tz=tz, principal=who,
-        filters=by_channel, horizon=FORECAST_DAYS,
-    )  # fmt: skip
-    rec = reconcile(wh, time_from=today, time_to=end, principal=who)
-    found = anomalies(
-        wh, time_from=today - timedelta(days=1), time_to=end, tz=tz, principal=who, filters=filters
-    )
+def _end(req: BoardRequest):
+    """The range's end rounded up to the next whole minute (see the module's note)."""
+    end = req.window.end
+    rounded = end.replace(second=0, microsecond=0)
+    return rounded + timedelta(minutes=1) if rounded < end or req.range.preset else rounded
+
+
+def _filters(req: BoardRequest) -> list[Filter]:
+    return [Filter(dimension=k, value=v) for k, v in sorted(req.filters.items())]
+
+
+def _today(req: BoardRequest):
+    return day_start(req.now, req.tz)
+
+
+def _waterfall(req: BoardRequest) -> dict:
+    w = req.window
+    (fall,) = waterfall(
+        req.warehouse, time_from=w.start, time_to=_end(req), principal=req.principal, filters=_filters(req)
+    ) or [None]
     return {
-        "now": now.isoformat(),
-        "options": {"channel": CHANNELS, "category_l1": CATEGORIES},
-        "waterfall": {
-            "steps": [
-                {
-                    "metric": s.metric,
-                    "kind": s.kind,
-                    "label_zh": s.label_zh,
-                    "label_en": s.label_en,
-                    "amount": _num(s.amount),
-                }
-                for s in (fall.steps if fall else [])
-            ],
-            "gaps": gaps(fall.steps) if fall else [],
-        },
-        **{
-            panel: {"rows": margin[by], "baseline_date": baseline.isoformat()} for panel, by in panels.items()
-        },
-        "negative": [
-            {
-                "sku": n.sku,
-                "sku_name": n.sku_name,
-                "category_l1": n.category_l1,
-                "line_promo": n.line_promo,
-                "units": n.units,
-                "gmv_paid": _num(n.gmv_paid),
-                "cogs": _num(n.cogs),
-                "loss": _num(n.loss),
-                "stack": [{"promo": p, "amount": _num(a)} for p, a in n.stack],
-            }
-            for n in negative
+        "steps": [
+            {"metric": s.metric, "kind": s.kind, "label_zh": s.label_zh, "label_en": s.label_en,
+             "amount": _num(s.amount)}
+            for s in (fall.steps if fall else [])
         ],
-        "cashflow": {
-            "days": [
-                {
-                    "day": d.day.isoformat(),
-                    "inflow": _num(d.inflow),
-                    "outflow": _num(d.outflow),
-                    "net": _num(d.net),
-                    "refunds": _num(d.refunds),
-                    "forecast": d.forecast,
-                }
-                for d in flow.days
-            ],
-            "funding_need": _num(flow.funding_need),
-            "pending": _num(flow.pending),
-            "refund_rate": flow.refund_rate,
-            "settlement_days": flow.settlement_days,
-        },
-        "reconcile": {
-            "orders_paid": _num(rec.orders_paid),
-            "payments_succeeded": _num(rec.payments_succeeded),
-            "explained": _num(rec.explained),
-            "ties_out": rec.ties_out,
-            "counts": rec.counts(),
-            "reasons": REASONS,
-            "mismatches": [
-                {
-                    "reason": m.reason,
-                    "order_id": m.order_id,
-                    "payment_id": m.payment_id,
-                    "difference": _num(m.difference),
-                    "detail": m.detail,
-                }
-                for m in rec.mismatches[:50]
-            ],
-        },
-        "anomalies": [
-            {
-                "kind": a.kind,
-                "time": a.time.isoformat(),
-                "key": a.key,
-                "count": a.count,
-                "total": a.total,
-                "rate": a.rate,
-                "baseline": a.baseline,
-                "upper": a.upper,
-            }
-            for a in found
+        "gaps": gaps(fall.steps) if fall else [],
+    }  # fmt: skip
+
+
+def _margins(by: str) -> Callable[[BoardRequest], dict]:
+    def compute(req: BoardRequest) -> dict:
+        w = req.window
+        baseline = default_baseline(w.start.astimezone(req.tz).date())
+        # Today (the default range): so far against the whole baseline day, since nothing later exists yet;
+        # a custom range compares its own span with the same clock span on the baseline day.
+        time_to = _today(req) + timedelta(days=1) if req.range.preset == "today" else _end(req)
+        rows = margins(
+            req.warehouse, by=by, time_from=w.start, time_to=time_to, baseline_date=baseline,
+            principal=req.principal, filters=_filters(req), limit=TOP_PROMOS if by == "line_promo" else None,
+        )  # fmt: skip
+        return {"rows": _margin_rows(rows, by), "baseline_date": baseline.isoformat()}
+
+    return compute
+
+
+def _negative(req: BoardRequest) -> list[dict]:
+    found = negative_margins(
+        req.warehouse, time_from=_today(req) - NEGATIVE_HISTORY, time_to=_end_now(req), principal=req.principal,
+        filters=_filters(req),
+    )  # fmt: skip
+    return [
+        {
+            "sku": n.sku, "sku_name": n.sku_name, "category_l1": n.category_l1, "line_promo": n.line_promo,
+            "units": n.units, "gmv_paid": _num(n.gmv_paid), "cogs": _num(n.cogs), "loss": _num(n.loss),
+            "stack": [{"promo": p, "amount": _num(a)} for p, a in n.stack],
+        }
+        for n in found
+    ]  # fmt: skip
+
+
+def _end_now(req: BoardRequest):
+    return req.now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def _cashflow(req: BoardRequest) -> dict:
+    by_channel = [f for f in _filters(req) if f.dimension == "channel"]  # cash has no category
+    flow = cash_flow(
+        req.warehouse, time_from=_today(req) - timedelta(days=CASH_DAYS - 1), now=_end_now(req), tz=req.tz,
+        principal=req.principal, filters=by_channel, horizon=FORECAST_DAYS,
+    )  # fmt: skip
+    return {
+        "days": [
+            {"day": d.day.isoformat(), "inflow": _num(d.inflow), "outflow": _num(d.outflow), "net": _num(d.net),
+             "refunds": _num(d.refunds), "forecast": d.forecast}
+            for d in flow.days
         ],
-    }
+        "funding_need": _num(flow.funding_need),
+        "pending": _num(flow.pending),
+        "refund_rate": flow.refund_rate,
+        "settlement_days": flow.settlement_days,
+    }  # fmt: skip
+
+
+def _reconcile(req: BoardRequest) -> dict:
+    rec = reconcile(req.warehouse, time_from=req.window.start, time_to=_end(req), principal=req.principal)
+    return {
+        "orders_paid": _num(rec.orders_paid),
+        "payments_succeeded": _num(rec.payments_succeeded),
+        "explained": _num(rec.explained),
+        "ties_out": rec.ties_out,
+        "counts": rec.counts(),
+        "reasons": REASONS,
+        "mismatches": [
+            {"reason": m.reason, "order_id": m.order_id, "payment_id": m.payment_id,
+             "difference": _num(m.difference), "detail": m.detail}
+            for m in rec.mismatches[:50]
+        ],
+    }  # fmt: skip
+
+
+def _anomalies(req: BoardRequest) -> list[dict]:
+    found = anomalies(
+        req.warehouse, time_from=_today(req) - timedelta(days=1), time_to=_end_now(req), tz=req.tz,
+        principal=req.principal, filters=_filters(req),
+    )  # fmt: skip
+    return [
+        {"kind": a.kind, "time": a.time.isoformat(), "key": a.key, "count": a.count, "total": a.total,
+         "rate": a.rate, "baseline": a.baseline, "upper": a.upper}
+        for a in found
+    ]  # fmt: skip
+
+
+def _head(req: BoardRequest) -> dict:
+    check_metrics(
+        load_catalog(), req.principal, ["net_profit", "payments_received"]
+    )  # 403 first, not half a page
+    return {"now": req.now.isoformat(), "options": {"channel": CHANNELS, "category_l1": CATEGORIES}}
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
@@ -253,13 +257,35 @@ TEXT = {
     "filter_category_l1": _t("类目", "Category"),
 }
 
+PANELS = {
+    "waterfall": Panel(_waterfall, needs="finance", table=lambda d: d["steps"]),
+    "margins_category": Panel(_margins("category_l1"), needs="finance"),
+    "margins_channel": Panel(_margins("channel"), needs="finance"),
+    "margins_promo": Panel(_margins("line_promo"), needs="finance"),
+    "negative": Panel(
+        _negative, needs="finance",
+        fixed=_t("固定近30天:亏损至今, 与所选范围无关。", "Fixed to the last 30 days: the loss so far, whatever the range."),
+    ),
+    "cashflow": Panel(
+        _cashflow, needs="finance", table=lambda d: d["days"],
+        fixed=_t("固定近7天及未来3天预测。", "Fixed to the last 7 days and a 3-day forecast."),
+    ),
+    "reconcile": Panel(_reconcile, needs="finance", table=lambda d: d["mismatches"]),
+    "anomalies": Panel(
+        _anomalies, needs="finance",
+        fixed=_t("固定昨日起:基准读其前1-2周。", "Fixed to since yesterday: the baselines read the 1-2 weeks before."),
+    ),
+}  # fmt: skip
+
 BOARD = Board(
     name="finance",
     path="/finance",
     template="finance.html",
     title={"zh": "财务", "en": "Finance"},
-    snapshot=_snapshot,
+    snapshot=composed(_head, PANELS),
     filters=("channel", "category_l1"),
+    panels=PANELS,
+    ranged=True,
     text=TEXT,
     order=20,
     needs="finance",

@@ -1,10 +1,13 @@
 """The operations board: traffic, funnel, promotions, leaderboards, hourly peaks, channel ROI and stock-outs
-(see warroom.analyses.ops). Windows: today so far (Asia/Shanghai) against yesterday at the same clock time;
-promotion uplift and the hour-of-day heatmap over the last 7 days (a day holds too few comparable hours);
-ROI per hour over the last 24 hours. Segments and churn read every customer's history (boards/ops_customers.py):
-computed every 10 minutes; per customer, `warroom ops segments|churn`."""
+(see warroom.analyses.ops). Windows: the page's time range (default today so far, Asia/Shanghai) against the
+same clock hours a day earlier, for traffic, the funnels and the leaderboards; promotion uplift and the
+hour-of-day heatmap keep the last 7 days (a day holds too few comparable hours), ROI per hour the last 24
+hours, stock-outs the last 3 hours' sell rate (each panel says so on the page). Segments and churn read every
+customer's whole history and are computed every 10 minutes (boards/ops_customers.py); per customer, `warroom
+ops segments|churn`."""
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from warroom.analyses.ops.funnel import funnel
 from warroom.analyses.ops.leaderboards import leaderboard
@@ -13,10 +16,10 @@ from warroom.analyses.ops.promotions import promotions
 from warroom.analyses.ops.roi import channel_roi
 from warroom.analyses.ops.stock import stock_levels, stockouts
 from warroom.analyses.ops.traffic import traffic
-from warroom.analyses.overview import day_start
-from warroom.web.boards.board import Board, BoardRequest
+from warroom.web.boards.board import Board, BoardRequest, Panel, composed
 from warroom.web.boards.ops_customers import TEXT as CUSTOMER_TEXT
 from warroom.web.boards.ops_customers import customer_panels
+from warroom.web.boards.tabulate import funnel_rows, hour_grid_rows
 
 HISTORY = timedelta(days=7)
 STOCK_HOURS = (
@@ -29,51 +32,132 @@ CATEGORIES = ["女装", "男装", "美妆", "数码", "家居", "食品", "母�
 PROMO_TYPES = ["threshold", "discount", "flash_sale", "group_buy", "coupon", "cashback"]
 
 
-def _snapshot(req: BoardRequest) -> dict:
-    wh, now, tz, who, f = req.warehouse, req.now, req.tz, req.principal, req.filters
-    today = day_start(now, tz)
-    yesterday = (today - timedelta(days=1)).date()
-    week = now - HISTORY
-    levels = stock_levels(wh, now=now, hours=STOCK_HOURS, principal=who, filters=f)
-    flow = traffic(wh, start=today, end=now, baseline_date=yesterday, principal=who, filters=f)
+def _stock(req: BoardRequest) -> list[dict]:
+    return req.shared(
+        "stock",
+        lambda: stock_levels(
+            req.warehouse, now=req.window.end, hours=STOCK_HOURS, principal=req.principal, filters=req.filters
+        ),
+    )
+
+
+def _baseline(req: BoardRequest) -> date:
+    """The day before the range's first day: each hour of the range is compared with the same clock hour."""
+    return (req.window.start.astimezone(req.tz) - timedelta(days=1)).date()
+
+
+def _traffic(req: BoardRequest) -> dict:
+    w = req.window
+    return req.shared(
+        "traffic",
+        lambda: traffic(
+            req.warehouse, start=w.start, end=w.end, baseline_date=_baseline(req), principal=req.principal,
+            filters=req.filters,
+        ),
+    )  # fmt: skip
+
+
+def _funnel(basis: str) -> Callable[[BoardRequest], dict]:
+    def compute(req: BoardRequest) -> dict:
+        w = req.window
+        return funnel(
+            req.warehouse, start=w.start, end=w.end, basis=basis, baseline_date=_baseline(req),  # type: ignore[arg-type]
+            principal=req.principal, filters=req.filters,
+        )  # fmt: skip
+
+    return compute
+
+
+def _leaders(by: str, limit: int | None = TOP) -> Callable[[BoardRequest], dict]:
+    def compute(req: BoardRequest) -> dict:
+        w = req.window
+        extra = {"limit": limit} if limit else {}
+        return leaderboard(
+            req.warehouse, by=by, start=w.start, end=w.end, tz=req.tz, principal=req.principal,  # type: ignore[arg-type]
+            filters=req.filters, stock_hours=STOCK_HOURS, **extra,
+        )  # fmt: skip
+
+    return compute
+
+
+def _head(req: BoardRequest) -> dict:
     return {
-        "now": now.isoformat(),
+        "now": req.now.isoformat(),
         "options": {"channel": CHANNELS, "category_l1": CATEGORIES, "promo_type": PROMO_TYPES},
-        "traffic": flow,
-        "mix": {"mix": flow["mix"], "per_minute": flow["per_minute"]},
-        "funnel_user": funnel(
-            wh, start=today, end=now, basis="user", baseline_date=yesterday, principal=who, filters=f
-        ),
-        "funnel_session": funnel(
-            wh, start=today, end=now, basis="session", baseline_date=yesterday, principal=who, filters=f
-        ),
-        "promotions": promotions(wh, start=week, end=now, tz=tz, principal=who, filters=f),
-        "leaders_sku": leaderboard(
-            wh,
-            by="sku",
-            start=today,
-            end=now,
-            tz=tz,
-            limit=TOP,
-            principal=who,
-            filters=f,
-            stock_hours=STOCK_HOURS,
-        ),
-        "leaders_category": leaderboard(
-            wh, by="category_l1", start=today, end=now, tz=tz, principal=who, filters=f
-        ),
-        "leaders_brand": leaderboard(
-            wh, by="brand", start=today, end=now, tz=tz, limit=TOP, principal=who, filters=f
-        ),
-        "heatmap": peaks(wh, start=week, end=now, tz=tz, principal=who, filters=f),
-        "roi": channel_roi(wh, start=now - timedelta(hours=24), end=now, principal=who, filters=f),
-        "stockouts": stockouts(levels, within_hours=STOCKOUT_WITHIN_H)[:20],
-        **customer_panels(req),
     }
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
+
+
+WEEK_FIXED = _t(
+    "固定近7天:一天里可比的小时太少(不随时间范围变化)。",
+    "Fixed to the last 7 days: one day holds too few comparable hours (does not follow the time range).",
+)
+PANELS = {
+    "traffic": Panel(_traffic),
+    "mix": Panel(lambda req: {"mix": _traffic(req)["mix"], "per_minute": _traffic(req)["per_minute"]}),
+    "funnel_user": Panel(_funnel("user"), table=funnel_rows),
+    "funnel_session": Panel(_funnel("session"), table=funnel_rows),
+    "promotions": Panel(
+        lambda req: promotions(
+            req.warehouse,
+            start=req.now - HISTORY,
+            end=req.now,
+            tz=req.tz,
+            principal=req.principal,
+            filters=req.filters,
+        ),
+        fixed=WEEK_FIXED,
+    ),
+    "leaders_sku": Panel(_leaders("sku")),
+    "leaders_category": Panel(_leaders("category_l1", limit=None)),
+    "leaders_brand": Panel(_leaders("brand")),
+    "heatmap": Panel(
+        lambda req: peaks(
+            req.warehouse,
+            start=req.now - HISTORY,
+            end=req.now,
+            tz=req.tz,
+            principal=req.principal,
+            filters=req.filters,
+        ),
+        fixed=WEEK_FIXED,
+        table=hour_grid_rows,
+    ),
+    "roi": Panel(
+        lambda req: channel_roi(
+            req.warehouse,
+            start=req.now - timedelta(hours=24),
+            end=req.now,
+            principal=req.principal,
+            filters=req.filters,
+        ),
+        fixed=_t(
+            "固定近24小时:下滑判断要拿最近3小时与此前的小时比。",
+            "Fixed to the last 24 h: a falling ROI compares the last 3 hours with the hours before them.",
+        ),
+    ),
+    "stockouts": Panel(
+        lambda req: stockouts(_stock(req), within_hours=STOCKOUT_WITHIN_H)[:20],
+        fixed=_t(
+            "截至所选范围末尾的库存, 销速固定取其前3小时:足够近以看到秒杀, 又足够长而平稳。",
+            "Stock at the end of the range, sold at the rate of its last 3 hours: recent enough to see a flash "
+            "sale, long enough to be steady.",
+        ),
+    ),
+    "segments": Panel(
+        lambda req: customer_panels(req)["segments"],
+        fixed=_t("固定:全部历史, 截至当前;今日买家按今日。", "Fixed: the whole history up to now; buyers of today."),
+        table=lambda data: data["sizes"],
+    ),
+    "churn": Panel(
+        lambda req: customer_panels(req)["churn"],
+        fixed=_t("固定:全部历史, 截至当前。", "Fixed: the whole history up to now."),
+        table=lambda data: data["at_risk"],
+    ),
+}
 
 
 TEXT = {
@@ -147,8 +231,10 @@ BOARD = Board(
     path="/ops",
     template="ops.html",
     title={"zh": "运营", "en": "Operations"},
-    snapshot=_snapshot,
+    snapshot=composed(_head, PANELS),
     filters=("channel", "category_l1", "promo_type"),
+    panels=PANELS,
+    ranged=True,
     text={**TEXT, **CUSTOMER_TEXT},
     order=10,
 )

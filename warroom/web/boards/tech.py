@@ -1,8 +1,9 @@
 """The tech board: traffic, latency, errors, hosts, capacity and Warroom's own health, live.
 
-Every number comes from warroom.analyses.tech (and so from the metric layer). Windows end at the room's
-clock: the last hour for the time series, the last 15 minutes for the endpoint table, the last 5 for hosts,
-the local day so far for the capacity peak. Warroom's own health comes from GET /api/v1/tech/health
+Every number comes from warroom.analyses.tech (and so from the metric layer). The time series (requests,
+latency, its heatmap, error rates) follow the page's time range (default the last hour; per minute up to 6
+hours, per hour beyond); the endpoint table keeps the last 15 minutes, hosts the last 5, burn rates the SLO's
+windows and capacity the local day so far and the next hour: they are about now. Warroom's own health comes from GET /api/v1/tech/health
 (warroom/web/routes/metrics_export.py), which reads the server's runtime.
 """
 
@@ -14,9 +15,10 @@ from datetime import datetime, timedelta
 
 from warroom.analyses.overview import day_start
 from warroom.analyses.tech import Scope, capacity, errors, hosts, latency, sketch, traffic
-from warroom.web.boards.board import Board, BoardRequest
+from warroom.web.boards.board import Board, BoardRequest, Panel, composed
 
-HOUR, ENDPOINTS, HOSTS = timedelta(hours=1), timedelta(minutes=15), timedelta(minutes=5)
+ENDPOINTS, HOSTS = timedelta(minutes=15), timedelta(minutes=5)
+MINUTE_GRAIN_MAX = timedelta(hours=6)
 BURN = errors.Slo(windows=(timedelta(minutes=5), timedelta(hours=1)))
 FORECAST_DAYS = 2  # each past day is one more query per refresh; two already smooth out one odd day
 # The capacity panel is an hour-scale figure that costs 6 queries (hosts, today's minutes, the last hour, two
@@ -32,7 +34,7 @@ def _slow(req: BoardRequest, part: str, compute: Callable[[], dict]) -> dict:
     key = (id(req.warehouse), part, repr(req.principal), tuple(sorted(req.filters.items())))
     with _SLOW_LOCK:
         hit = _SLOW.get(key)
-    if hit and time.monotonic() - hit[0] < SLOW_PANEL_SECONDS:
+    if hit and not req.fresh and time.monotonic() - hit[0] < SLOW_PANEL_SECONDS:
         return hit[1]
     value = {**compute(), "as_of": _t(req.now)}
     with _SLOW_LOCK:
@@ -44,21 +46,44 @@ def _t(value: datetime) -> str:
     return value.isoformat()
 
 
-def _series(rows: list[dict], key: str, value: str, start: datetime, fill: float | None) -> list[dict]:
-    """One series per `key` over every minute of the hour from `start`; a minute without rows gets `fill`
+def _grain(req: BoardRequest) -> str:
+    """Minutes up to MINUTE_GRAIN_MAX of range (360 points a series), hours beyond (168 for a week)."""
+    return "minute" if req.window.span <= MINUTE_GRAIN_MAX else "hour"
+
+
+def _buckets(req: BoardRequest) -> list[datetime]:
+    """Every bucket of the range at its grain, from the one holding the range's start."""
+    w, step = req.window, timedelta(minutes=1) if _grain(req) == "minute" else timedelta(hours=1)
+    first = w.start.replace(second=0, microsecond=0, **({} if _grain(req) == "minute" else {"minute": 0}))
+    return [first + i * step for i in range(int((w.end - first) / step) + 1)]
+
+
+def _series(
+    rows: list[dict], key: str, value: str, buckets: list[datetime], fill: float | None
+) -> list[dict]:
+    """One series per `key` over every bucket of the range; a bucket without rows gets `fill`
     (0 for a rate of requests: quiet; None for an error ratio: unknown, drawn as a gap)."""
-    minutes = [start + timedelta(minutes=i) for i in range(int(HOUR.total_seconds() // 60) + 1)]
     by: dict[str, dict[datetime, float]] = defaultdict(dict)
     for r in rows:
         by[r[key]][r["time"]] = r[value]
     return [
-        {"name": name, "data": [[_t(m), points.get(m, fill)] for m in minutes]}
+        {"name": name, "data": [[_t(m), points.get(m, fill)] for m in buckets]}
         for name, points in sorted(by.items())
     ]
 
 
-def _latency(req: BoardRequest, scope: Scope) -> dict:
-    rows = latency.percentiles(req.warehouse, scope, by=(), grain="minute")
+def _scope(req: BoardRequest) -> Scope:
+    return Scope(req.window.start, req.window.end, req.filters.get("service"), req.principal)
+
+
+def _minutes(req: BoardRequest) -> list[dict]:
+    return req.shared(
+        "minutes", lambda: traffic.service_minutes(req.warehouse, _scope(req), grain=_grain(req))
+    )  # type: ignore[arg-type]
+
+
+def _latency(req: BoardRequest) -> dict:
+    rows = latency.percentiles(req.warehouse, _scope(req), by=(), grain=_grain(req))  # type: ignore[arg-type]
     return {
         "series": [{"name": n, "data": [[_t(r["time"]), r[n]] for r in rows]} for n in latency.PERCENTILES],
         "exact": all(r["exact"] for r in rows),
@@ -66,8 +91,8 @@ def _latency(req: BoardRequest, scope: Scope) -> dict:
     }
 
 
-def _heatmap(req: BoardRequest, scope: Scope) -> dict:
-    cells = latency.heatmap(req.warehouse, scope)
+def _heatmap(req: BoardRequest) -> dict:
+    cells = latency.heatmap(req.warehouse, _scope(req), grain=_grain(req))  # type: ignore[arg-type]
     times = sorted({c["time"] for c in cells})
     buckets = sorted({c["latency_bucket"] for c in cells})
     col, row = {t: i for i, t in enumerate(times)}, {b: i for i, b in enumerate(buckets)}
@@ -98,36 +123,86 @@ def _capacity(req: BoardRequest, now: datetime) -> dict:
     }
 
 
-def _snapshot(req: BoardRequest) -> dict:
-    started = time.perf_counter()
-    now, service, who = req.now, req.filters.get("service"), req.principal
-    hour = Scope(now - HOUR, now, service, who)
-    minutes = traffic.service_minutes(req.warehouse, hour)
-    first = (now - HOUR).replace(second=0, microsecond=0)
-    usage = hosts.host_usage(req.warehouse, Scope(now - HOSTS, now, service, who))
-    cap = _slow(req, "capacity", lambda: _capacity(req, now))
-    snap = {
-        "now": _t(now),
-        "options": {"service": [r["service"] for r in cap["rows"]]},
-        "rps": _series(minutes, "service", "qps", first, 0.0),
-        "latency": _latency(req, hour),
-        "heatmap": _heatmap(req, hour),
-        "endpoints": latency.slowest_endpoints(req.warehouse, Scope(now - ENDPOINTS, now, service, who)),
-        "errors": {
-            "rate_5xx": _series(minutes, "service", "error_rate_5xx", first, None),
-            "rate_4xx": _series(minutes, "service", "error_rate_4xx", first, None),
-            "burn": errors.burn_rates(req.warehouse, now, BURN, service, who),
-            "slo": BURN.target,
-            "page_burn": BURN.page_burn,
-        },
-        "hosts": {
-            "rows": usage[:12],
-            "hot": [r["host"] for r in hosts.near_saturation(usage)],
-            "limits": hosts.Saturation().__dict__,
-        },
-        "capacity": cap,
+def _errors(req: BoardRequest) -> dict:
+    minutes, buckets, service = _minutes(req), _buckets(req), req.filters.get("service")
+    return {
+        "rate_5xx": _series(minutes, "service", "error_rate_5xx", buckets, None),
+        "rate_4xx": _series(minutes, "service", "error_rate_4xx", buckets, None),
+        "burn": errors.burn_rates(req.warehouse, req.now, BURN, service, req.principal),
+        "slo": BURN.target,
+        "page_burn": BURN.page_burn,
     }
-    snap["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+
+def _hosts(req: BoardRequest) -> dict:
+    scope = Scope(req.now - HOSTS, req.now, req.filters.get("service"), req.principal)
+    usage = hosts.host_usage(req.warehouse, scope)
+    return {"rows": usage[:12], "hot": [r["host"] for r in hosts.near_saturation(usage)],
+            "limits": hosts.Saturation().__dict__}  # fmt: skip
+
+
+def _endpoints(req: BoardRequest) -> list[dict]:
+    scope = Scope(req.now - ENDPOINTS, req.now, req.filters.get("service"), req.principal)
+    return latency.slowest_endpoints(req.warehouse, scope)
+
+
+def _capacity_panel(req: BoardRequest) -> dict:
+    return req.shared("capacity", lambda: _slow(req, "capacity", lambda: _capacity(req, req.now)))
+
+
+def _head(req: BoardRequest) -> dict:
+    req.memo["started"] = time.perf_counter()
+    return {"now": _t(req.now), "options": {"service": [r["service"] for r in _capacity_panel(req)["rows"]]}}
+
+
+def _series_rows(series: list[dict], **extra: str) -> list[dict]:
+    return [{**extra, "series": s["name"], "time": t, "value": v} for s in series for t, v in s["data"]]
+
+
+def _t2(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+PANELS = {
+    "rps": Panel(
+        lambda req: _series(_minutes(req), "service", "qps", _buckets(req), 0.0), table=_series_rows
+    ),
+    "latency": Panel(_latency, table=lambda d: _series_rows(d["series"])),
+    "heatmap": Panel(
+        _heatmap,
+        table=lambda d: [
+            {"time": d["x"][x], "latency_from_ms": d["y"][y], "rows": n} for x, y, n in d["cells"]
+        ],
+    ),
+    "endpoints": Panel(
+        _endpoints,
+        fixed=_t2("固定近15分钟:看当下哪个接口慢。", "Fixed to the last 15 min: which endpoint is slow now."),
+    ),
+    "errors": Panel(
+        _errors,
+        fixed=_t2(
+            "错误率随时间范围;燃烧率固定为 SLO 的5分钟与1小时窗口。",
+            "The error rate follows the range; burn rates keep the SLO's 5-minute and 1-hour windows.",
+        ),
+        table=lambda d: _series_rows(d["rate_5xx"], kind="5xx") + _series_rows(d["rate_4xx"], kind="4xx"),
+    ),
+    "hosts": Panel(
+        _hosts, fixed=_t2("固定近5分钟:主机当下的负载。", "Fixed to the last 5 min: the hosts' load now.")
+    ),
+    "capacity": Panel(
+        _capacity_panel,
+        fixed=_t2(
+            "固定:今日峰值与下一小时预测, 与所选范围无关。",
+            "Fixed: today's peak and the next hour's forecast, whatever the range.",
+        ),
+        table=lambda d: d["rows"],
+    ),
+}
+
+
+def _snapshot(req: BoardRequest) -> dict:
+    snap = composed(_head, PANELS)(req)
+    snap["took_ms"] = round((time.perf_counter() - req.memo["started"]) * 1000, 1)
     return snap
 
 
@@ -190,6 +265,9 @@ BOARD = Board(
     title={"zh": "技术", "en": "Tech"},
     snapshot=_snapshot,
     filters=("service",),
+    panels=PANELS,
+    ranged=True,
+    default_range="1h",
     text=TEXT,
     order=30,
 )

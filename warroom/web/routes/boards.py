@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from warroom.errors import NotFound, UserError
 from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
+from warroom.web.boards.timerange import PARAMS, PRESETS, RangeSpec, parse_range
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.pages import render
 from warroom.web.runtime import Runtime
@@ -17,7 +18,7 @@ from warroom.web.runtime import Runtime
 router = APIRouter()
 
 
-def _board(name: str) -> Board:
+def find_board(name: str) -> Board:
     if name not in ALL:
         raise NotFound(f"no board {name!r}; the boards are: {', '.join(ALL)}")
     return ALL[name]
@@ -25,22 +26,37 @@ def _board(name: str) -> Board:
 
 def _filters(board: Board, request: Request) -> dict[str, str]:
     params = dict(request.query_params)
-    unknown = sorted(set(params) - set(board.filters))
+    accepted_keys = set(board.filters) | (set(PARAMS) if board.ranged else set())
+    unknown = sorted(set(params) - accepted_keys)
     if unknown:
-        accepted = ", ".join(board.filters) or "none"
+        accepted = ", ".join([*board.filters, *(PARAMS if board.ranged else ())]) or "none"
         raise UserError(f"board {board.name!r} has no filter {', '.join(unknown)}; it accepts: {accepted}")
-    return {k: v for k, v in params.items() if v != ""}
+    return {k: v for k, v in params.items() if v != "" and k in board.filters}
 
 
-def _request(rt: Runtime, user, filters: dict[str, str]) -> BoardRequest:
-    return BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal_of(user), filters)
+def _range(board: Board, request: Request, rt: Runtime) -> RangeSpec:
+    if not board.ranged:
+        return RangeSpec()
+    return parse_range(request.query_params, rt.settings.tz, rt.now(), board.default_range)
+
+
+def board_request(board: Board, request: Request, rt: Runtime, user, **extra: object) -> BoardRequest:
+    """The snapshot request a page's query string asks for (filters and time range validated: 400 if bad)."""
+    filters, spec = _filters(board, request), _range(board, request, rt)
+    return BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal_of(user), filters, spec, **extra)  # type: ignore[arg-type]
 
 
 @router.get("/api/v1/boards/{name}")
 def board_snapshot(name: str, request: Request, rt: RuntimeDep, user: UserDep) -> dict:
     """One snapshot of a board, as its live stream would send it."""
-    board = _board(name)
-    return board.snapshot(_request(rt, user, _filters(board, request)))
+    board = find_board(name)
+    return board.snapshot(board_request(board, request, rt, user))
+
+
+def live_key(board: Board, filters: dict[str, str], spec: RangeSpec, user) -> tuple:
+    """Viewers with equal keys share one computation per refresh. The range is in it as asked ("last hour",
+    not its times: it moves with the clock at each refresh), so viewers of different ranges never share."""
+    return (board.name, tuple(sorted(filters.items())), spec.key(), policy_key(user))
 
 
 @router.get("/api/v1/live/{name}")
@@ -48,14 +64,14 @@ async def board_live(
     name: str, request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep
 ) -> StreamingResponse:
     """Server-sent events: a snapshot at once, then one per refresh; shared by viewers with equal policies."""
-    board = _board(name)
-    filters = _filters(board, request)
+    board = find_board(name)
+    filters, spec = _filters(board, request), _range(board, request, rt)
     principal = principal_of(user)
 
     def compute() -> dict:
-        return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters))
+        return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters, spec))
 
-    key = (board.name, tuple(sorted(filters.items())), policy_key(user))
+    key = live_key(board, filters, spec, user)
     return await _sse(rt.hub.subscribe(key, compute), request, meta)
 
 
@@ -87,12 +103,31 @@ async def _sse(stream: AsyncIterator[dict], request: Request, meta: Session) -> 
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
+def may_see_sql(rt: Runtime, user) -> bool:
+    """Who may open a panel's SQL: the roles in WARROOM_SQL_ROLES (see config.py for why admin and tech)."""
+    return user.role in rt.settings.sql_role_names
+
+
+def _tools(board: Board, lang: str, rt: Runtime, user) -> dict:
+    """What the page's panel tools need: which panels have a CSV (and SQL), and the fixed windows' notes."""
+    return {
+        "name": board.name,
+        "ranged": board.ranged,
+        "default_range": board.default_range,
+        "panels": {k: (p.fixed[lang] if p.fixed else None) for k, p in board.panels.items()},
+        "sql": may_see_sql(rt, user),
+    }
+
+
 def _page_route(board: Board):
     def page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        _filters(board, request)
-        page = render(request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user)
+        _filters(board, request), _range(board, request, rt)
+        page = render(
+            request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user,
+            presets=PRESETS, board_tools=_tools(board, lang, rt, user),
+        )  # fmt: skip
         if board.needs is not None and board.needs not in principal_of(user).allowed_sensitivities:
             # Its figures would be refused one by one: the status says so at once, and the page (not a JSON
             # envelope, since a person opened it) tells them why, from the snapshot's own refusal.

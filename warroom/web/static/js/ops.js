@@ -60,7 +60,17 @@
       ignored("leaders_sku", data, ctx.T);
     },
     leaders_category(chart, data, ctx) {
-      C.ranked(chart, data.rows.map((r) => ({label: `${r.category_l1} ${signed(r.gmv_growth)}`, value: r.gmv_paid})), ctx, {money: true});
+      C.ranked(chart, data.rows.map((r) => ({label: `${r.category_l1} ${signed(r.gmv_growth)}`, value: r.gmv_paid, key: r.category_l1})), ctx, {money: true});
+      if (!chart.drill) {
+        // Drill down: a category's bar sets the category filter, so the SKU leaderboard shows its SKUs.
+        chart.drill = true;
+        chart.on("click", (p) => {
+          const category = p.name.split(" ")[0];
+          WarroomBoard.setFilter("category_l1", category);
+          panel("leaders_sku").scrollIntoView({behavior: "smooth", block: "center"});
+        });
+        chart.getZr().setCursorStyle("pointer");
+      }
     },
     leaders_brand(chart, data, ctx) {
       C.ranked(chart, data.rows.map((r) => ({label: `${r.brand} ${signed(r.gmv_growth)}`, value: r.gmv_paid})), ctx, {money: true});

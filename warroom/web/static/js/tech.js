@@ -7,6 +7,17 @@
   const ms = (v) => (v === null || v === undefined ? "–" : v >= 1000 ? (v / 1000).toFixed(1) + " s" : v.toFixed(0) + " ms");
   const table = (name) => document.querySelector(`[data-table="${name}"]`);
   const note = (name) => document.querySelector(`[data-note="${name}"]`);
+  // Drill down: a service (a capacity row, a line of the requests chart) sets the service filter, so the
+  // endpoint table and every series show that service's endpoints.
+  const drillable = (v) => `<a data-drill-service="${v}" title="${T.drill_service}">${v}</a>`;
+  const drill = (service) => {
+    WarroomBoard.setFilter("service", service);
+    document.querySelector('[data-panel="endpoints"]').scrollIntoView({behavior: "smooth", block: "center"});
+  };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-drill-service]");
+    if (link) drill(link.dataset.drillService);
+  });
   const hhmm = (iso, tz) => new Date(iso).toLocaleTimeString("zh-CN", {timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false});
 
   let lastRefreshMs = null;
@@ -16,6 +27,10 @@
     },
     rps(chart, series, ctx) {
       WarroomCharts.timeSeries(chart, series, ctx);
+      if (!chart.drill) {
+        chart.drill = true;
+        chart.on("click", (p) => drill(p.seriesName));
+      }
       // straight segments: a spline overshoots below 0 and above the peak between sparse sampled minutes
       chart.setOption({series: series.map(() => ({smooth: false}))});
     },
@@ -75,7 +90,7 @@
       ], ctx);
       chart.setOption({series: [{}, {lineStyle: {type: "dashed"}}]});
       WarroomCharts.table(table("capacity"), [
-        {key: "service", label: T.service},
+        {key: "service", label: T.service, format: drillable},
         {key: "hosts", label: T.hosts_n, align: "num"},
         {key: "capacity_qps", label: T.capacity_qps, align: "num", format: (v) => v === null ? T.not_configured : fmt(v)},
         {key: "peak_qps", label: T.peak_qps, align: "num", format: (v) => fmt(v)},
