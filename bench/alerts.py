@@ -45,12 +45,14 @@ SEVERITIES = ("critical", "warning", "info")
 
 
 def stretches(incidents: list[dict], before: timedelta) -> list[tuple[datetime, datetime]]:
-    """[start - before - lead, start + 1 h] per scored incident, merged where they overlap."""
+    """[start - before - lead, start + 2 h] per scored incident (an hourly rule's two intervals, and the
+    minute it judges the second), merged where they overlap."""
     spans = []
     for i in incidents:
         if i["kind"] in EXPECTED:
             start = datetime.fromisoformat(i["start"])
-            spans.append((start - before - EXPECTED[i["kind"]].lead, start + timedelta(hours=1)))
+            after = timedelta(hours=2, minutes=1)
+            spans.append((start - before - EXPECTED[i["kind"]].lead, start + after))
     merged: list[list[datetime]] = []
     for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:
@@ -68,7 +70,7 @@ def detection(wh: Warehouse, incidents: list[dict], before: timedelta) -> dict:
         notes += backtest(wh, rules, a, b, tz=TZ)
         minutes += int((b - a) / STEP)
     took = time.perf_counter() - started
-    result = score(notes, incidents, STEP)
+    result = score(notes, incidents, STEP, every={r.id: r.every for r in rules})
     print(f"backtest: {len(rules)} rules, {minutes} one-minute steps ({minutes / 60:.0f} h) in {took:.1f} s")
     for d in result.detections:
         local = d.start.astimezone(TZ).strftime("%m-%d %H:%M")
@@ -77,8 +79,9 @@ def detection(wh: Warehouse, incidents: list[dict], before: timedelta) -> dict:
             print(f"  {d.incident:22s} {local} team {d.team:7s} MISSED{extra}")
         else:
             ok = "ok" if d.intervals <= 2 else "late"
+            unit = {r.id: r.every for r in rules}[d.rule_id]
             print(f"  {d.incident:22s} {local} team {d.team:7s} caught by {d.rule_id} "
-                  f"at {d.at.astimezone(TZ):%H:%M}: {d.intervals:+.1f} intervals ({ok})")  # fmt: skip
+                  f"at {d.at.astimezone(TZ):%H:%M}: {d.intervals:+.1f} intervals of {unit} ({ok})")  # fmt: skip
     sold_out = [n for n in result.false_alerts if sells_out(wh, n)]
     false = [n for n in result.false_alerts if n not in sold_out]
     by_rule = Counter(n.rule_id for n in false)
@@ -111,8 +114,10 @@ def sells_out(wh: Warehouse, note) -> bool:
     if not note.rule_id.startswith("stock_"):
         return False
     sku = dict(note.labels)["sku_id"]
+    # from an hour before: stock_sold_out reads the last hour's snapshots, so it may speak of a 0 just past
     sql = "SELECT count(*) FROM inventory WHERE sku_id = ? AND on_hand = 0 AND ts >= ? AND ts < ?"
-    (n,) = wh.cursor().execute(sql, [int(sku), note.at, note.at + timedelta(hours=4)]).fetchone()
+    window = [int(sku), note.at - timedelta(hours=1), note.at + timedelta(hours=4)]
+    (n,) = wh.cursor().execute(sql, window).fetchone()
     return n > 0
 
 

@@ -245,6 +245,12 @@ CASES = [
         [],
         f"SELECT round((SELECT sum(spend) FROM {SPEND}) / (SELECT count(DISTINCT order_id) FROM {PAID}), 2)",
     ),
+    (
+        "cost_per_session",
+        ["channel"],
+        [],
+        f"SELECT s.channel_id, s.spend / v.sessions FROM (SELECT channel_id, sum(spend) AS spend FROM {SPEND} GROUP BY 1) s JOIN (SELECT channel_id, count(DISTINCT session_id) AS sessions FROM {EV} GROUP BY 1) v USING (channel_id)",
+    ),
     # promotions
     ("discount_amount", ["promo"], [], f"SELECT d.promo_id, sum(d.amount) FROM {PAID_D} GROUP BY 1"),
     ("discount_merchant", [], [], f"SELECT sum(d.amount) FROM {PAID_D} AND p.funded_by = 'merchant'"),

@@ -64,23 +64,37 @@ def backtest(
     history = batch.fetch_history(warehouse, minutely, at[0], at[-1], tz)
     _raise_errors(history)
     times = {
-        rule.id: {labels: [p[0] for p in points] for labels, points in history.samples[rule.id].items()}
-        for rule in minutely
+        rule_id: {labels: [p[0] for p in points] for labels, points in series.items()}
+        for rule_id, series in history.samples.items()
     }
     states: dict[str, dict[Labels, AlertState]] = {rule.id: {} for rule in rules}
     notes: list[Notification] = []
+    live: dict[str, samples.Samples] = {}  # hour-bucket rules' samples, kept while their ranges stay put
+    asked: dict[str, list] = {}
     for now in at:
-        live = batch.fetch_at(warehouse, hourly, now, tz)
-        _raise_errors(live)
+        due = [r for r in hourly if asked.get(r.id) != samples_needed(r, now, tz)]
+        if due:  # an hourly rule (`every: 1h`) asks again only when its hour has moved on
+            fetched = batch.fetch_at(warehouse, due, now, tz)
+            _raise_errors(fetched)
+            live.update(fetched.samples)
+            asked.update({r.id: samples_needed(r, now, tz) for r in due})
         for rule in rules:
-            if rule.id in live.samples:
-                data = live.samples[rule.id]
+            if rule.id in live:
+                data, volume = live[rule.id], _volume(live, rule)
             else:
                 lo = min(start for start, _ in samples_needed(rule, now, tz))
                 data = _before(history.samples[rule.id], times[rule.id], lo, now)
-            states[rule.id], new = evaluate(rule, data, states[rule.id], now, tz=tz)
+                volume = None
+                if rule.min_volume is not None:
+                    vid = batch.volume_id(rule)
+                    volume = _before(history.samples[vid], times[vid], lo, now)
+            states[rule.id], new = evaluate(rule, data, states[rule.id], now, tz=tz, volume=volume)
             notes.extend(new)
     return sorted(notes, key=lambda n: (n.at, n.team, n.rule_id, n.labels))
+
+
+def _volume(fetched: dict[str, samples.Samples], rule: Rule) -> samples.Samples | None:
+    return fetched.get(batch.volume_id(rule), {}) if rule.min_volume is not None else None
 
 
 def _raise_errors(fetched: batch.Batch) -> None:

@@ -17,13 +17,13 @@ whole period of minute rules) come through here. Measured with the small simulat
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from warroom.alerts import samples
 from warroom.alerts.evaluate import samples_needed
-from warroom.alerts.rules import Rule
+from warroom.alerts.rules import Rule, Threshold
 from warroom.alerts.samples import Samples
 from warroom.warehouse import Warehouse
 
@@ -35,6 +35,32 @@ class Batch:
     samples: dict[str, Samples] = field(default_factory=dict)  # by rule id
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> what failed (its group's query)
     queries: int = 0  # queries sent to the warehouse
+
+
+def volume_id(rule: Rule) -> str:
+    return f"{rule.id}#volume"
+
+
+def volume_rule(rule: Rule) -> Rule:
+    """The question a rule's min_volume asks: its volume metric over the same window, filters and `by`."""
+    assert rule.min_volume is not None
+    return replace(
+        rule,
+        id=volume_id(rule),
+        metric=rule.min_volume.metric,
+        condition=Threshold(">=", 0, 0),
+        min_volume=None,
+    )
+
+
+def with_volumes(rules: Sequence[Rule]) -> list[Rule]:
+    """The rules and, after them, the volume question of each rule that has a min_volume."""
+    return [*rules, *(volume_rule(r) for r in rules if r.min_volume is not None)]
+
+
+def volume_of(fetched: "Batch", rule: Rule) -> Samples | None:
+    """The samples of a rule's min_volume metric (None for a rule without one): evaluate's `volume`."""
+    return fetched.samples.get(volume_id(rule), {}) if rule.min_volume is not None else None
 
 
 def question(rule: Rule) -> tuple:
@@ -74,10 +100,11 @@ def fetch(
     ranges_of: Callable[[Rule], list[Range]],
     tz: ZoneInfo,
 ) -> Batch:
-    """Each rule's samples over its `ranges_of(rule)`, one query per group and span."""
+    """Each rule's samples over its `ranges_of(rule)`, one query per group and span; a rule with a
+    min_volume also gets its volume metric's samples, under volume_id(rule)."""
     out = Batch()
     groups: dict[tuple, list[Rule]] = defaultdict(list)
-    for rule in rules:
+    for rule in with_volumes(rules):
         groups[question(rule)].append(rule)
     for (_, grain, _, _), members in groups.items():
         wanted = {rule.id: ranges_of(rule) for rule in members}
@@ -100,6 +127,11 @@ def fetch(
                     span = next(s for s in got if s[0] <= r[0] and r[1] <= s[1])
                     parts.append(_slice(got[span], r))
             out.samples[rule.id] = parts[0] if len(parts) == 1 else samples.merge(parts)
+    for rule in rules:  # a rule whose volume cannot be read cannot be judged either
+        if rule.min_volume is not None and volume_id(rule) in out.errors:
+            out.errors[rule.id] = out.errors[volume_id(rule)]
+    for failed in [k for k in out.errors if k.endswith("#volume")]:
+        del out.errors[failed]
     return out
 
 

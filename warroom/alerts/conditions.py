@@ -12,12 +12,13 @@ import statistics
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from warroom.alerts.rules import Absent, Anomaly, BaselineChange, Change, Rule, Threshold
 
 Point = tuple[datetime, float]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Robust z-score (Iglewicz & Hoaglin's modified z): (x - median) / (1.4826 * MAD). 1.4826 = 1 / Φ⁻¹(3/4)
 # makes the MAD a consistent estimate of the standard deviation for normal data, while one spike in the
@@ -91,9 +92,19 @@ def baseline_shift(rule: Rule, now: datetime, tz: ZoneInfo) -> timedelta:
     return now - (local_now - timedelta(days=days)).astimezone(now.tzinfo)
 
 
+def judged_at(rule: Rule, now: datetime) -> datetime:
+    """The instant a rule judges at `now`: the last whole multiple of its `every` (a minute start for the
+    default 1m). An hourly rule (`every: 1h`) judges complete hours only: between 14:00 and 15:00 it reads
+    up to 14:00, whichever minute the tick runs in, because a fact booked once an hour (marketing spend at
+    the hour's start) against a part of the hour's sales says nothing."""
+    step = rule.every
+    return now - (now - _EPOCH) % step
+
+
 def needed_ranges(rule: Rule, now: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
     """The [start, end) time ranges of samples `read` needs at `now`: what the scheduler asks the metric
     layer for (with the rule's metric, filters and by)."""
+    now = judged_at(rule, now)
     cond, start = rule.condition, now - rule.window
     if isinstance(cond, Change):
         return [(start - rule.window, now)]
@@ -107,7 +118,10 @@ def needed_ranges(rule: Rule, now: datetime, tz: ZoneInfo) -> list[tuple[datetim
     return [(start, now)]
 
 
-def read(rule: Rule, points: Sequence[Point], now: datetime, tz: ZoneInfo) -> Reading:
+def read(
+    rule: Rule, points: Sequence[Point], now: datetime, tz: ZoneInfo, volume: Sequence[Point] = ()
+) -> Reading:
+    """The condition at `now` (already judged_at). `volume`: the points of the rule's min_volume metric."""
     cond, start = rule.condition, now - rule.window
     if isinstance(cond, Absent):
         # Points come in time order (samples.merge sorts them): the last one before `now` by bisection.
@@ -120,6 +134,11 @@ def read(rule: Rule, points: Sequence[Point], now: datetime, tz: ZoneInfo) -> Re
     value = reduce(in_range(points, start, now), rule.reduce)
     if value is None:
         return Reading(None)
+    if (
+        rule.min_volume is not None
+        and sum(v for _, v in in_range(volume, start, now)) < rule.min_volume.value
+    ):
+        return Reading(value)  # too little evidence to judge: neither fires nor holds
     if isinstance(cond, Threshold):
         return Reading(
             value, fires=_compare(value, cond.op, cond.limit), holds=_compare(value, cond.op, cond.resolve)

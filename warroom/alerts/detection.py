@@ -6,10 +6,14 @@ labels are the incident's, and it fired between the incident's start (less `lead
 come first: "stock runs out in 4 h") and its end. The team is checked on the notification: a rule that
 fired for another team did not catch it. Every other firing is a false alert.
 
-    time to detect = (first catching firing - incident start) / evaluation interval
+    time to detect = (first catching firing - incident start) / that rule's evaluation interval
 
 A rule judges whole minutes (samples.alert_time), so at a 1-minute interval the first possible detection
-is 1 interval after the start: the minute the incident began has to end before it can be read.
+is 1 interval after the start: the minute the incident began has to end before it can be read. A rule
+judged on complete hours (`every: 1h`, conditions.judged_at) is counted in its own interval, hours: such
+a rule reads a fact that exists only per hour (marketing spend is booked once at the top of the hour) or
+needs an hour of events to tell a spike from noise (a category's refunds, a few an hour), so the minute
+cannot be judged at all and an hour later is as early as anything can know.
 """
 
 from collections.abc import Mapping, Sequence
@@ -35,17 +39,19 @@ EXPECTED: dict[str, Expected] = {
         (("service", "related.api_requests.service"),),
     ),
     "negative_margin": Expected("finance", ("negative_margin",), (("sku_id", "filters.sku_id"),)),
-    "channel_roi": Expected("ops", ("channel_roi_drop",), (("channel_id", "filters.channel_id"),)),
+    "channel_roi": Expected(
+        "ops", ("channel_roi_drop", "channel_cost_per_visit_spike"), (("channel_id", "filters.channel_id"),)
+    ),
     "refund_spike": Expected(
         "finance",
-        ("refund_rate_spike", "refund_rate_vs_yesterday"),
+        ("refund_spike", "refund_rate_vs_yesterday"),
         (("category_l1", "filters.category_l1"),),
     ),
     "missing_data": Expected("tech", ("ingest_gap",), (("host", "related.host_metrics.host_prefix"),)),
     # stock_running_out's limit is 4 hours of stock: a warning up to then before the sell-out is the point
     "stockout": Expected(
         "ops",
-        ("stock_running_out", "stock_sold_out_soon"),
+        ("stock_running_out", "stock_sold_out_soon", "stock_sold_out"),
         (("sku_id", "filters.sku_id"),),
         timedelta(hours=4),
     ),
@@ -111,9 +117,14 @@ def _labels_match(note: Notification, incident: Mapping[str, Any], expected: Exp
 
 
 def score(
-    notes: Sequence[Notification], incidents: Sequence[Mapping[str, Any]], interval: timedelta
+    notes: Sequence[Notification],
+    incidents: Sequence[Mapping[str, Any]],
+    interval: timedelta,
+    every: Mapping[str, timedelta] | None = None,
 ) -> Score:
-    """Score a backtest's notifications against the incidents (only kinds in EXPECTED are scored)."""
+    """Score a backtest's notifications against the incidents (only kinds in EXPECTED are scored).
+    `every`: rule id -> its own evaluation interval, where it is longer than `interval`."""
+    every = every or {}
     firings = [n for n in notes if n.kind == "firing"]
     caught: set[int] = set()
     detections = []
@@ -138,7 +149,8 @@ def score(
             Detection(
                 incident["id"], incident["kind"], expected.team, start, end,
                 first.rule_id if first else None, first.at if first else None,
-                (first.at - start) / interval if first else None, tuple(sorted(wrong)),
+                (first.at - start) / every.get(first.rule_id, interval) if first else None,
+                tuple(sorted(wrong)),
             )
         )  # fmt: skip
     false = tuple(n for i, n in enumerate(firings) if i not in caught)

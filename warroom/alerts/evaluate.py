@@ -24,7 +24,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from warroom.alerts import templates
-from warroom.alerts.conditions import Point, Reading, needed_ranges, read
+from warroom.alerts.conditions import Point, Reading, judged_at, needed_ranges, read
 from warroom.alerts.notification import Labels, Notification
 from warroom.alerts.rules import Absent, Anomaly, Rule, Threshold
 from warroom.alerts.silences import Ack, Silence, acknowledged, silenced_by
@@ -67,11 +67,22 @@ def evaluate(
     silences: Iterable[Silence] = (),
     acks: Iterable[Ack] = (),
     tz: ZoneInfo = SHANGHAI,
+    volume: Mapping[Labels, Sequence[Point]] | None = None,
 ) -> Evaluation:
     """One tick of one rule. `samples` maps each label set (its `by` dimensions) to its (time, value)
-    points; `prior` is the previous tick's states. Returns the new states and the notifications to send."""
+    points; `prior` is the previous tick's states; `volume` the same for the rule's min_volume metric.
+    Returns the new states and the notifications to send.
+
+    The state machine runs on the rule's judged time (conditions.judged_at: `now` itself for a 1-minute
+    rule, the hour's start for an hourly one), so times in states and notifications are the data's;
+    silences are matched at `now`."""
     if now.tzinfo is None:
         raise ValueError("evaluate needs an aware `now` (UTC)")
+    if rule.min_volume is not None and volume is None:
+        raise ValueError(
+            f"rule {rule.id}: has min_volume {rule.min_volume.metric}, but no volume samples given"
+        )
+    wall, now = now, judged_at(rule, now)
     silences, acks = tuple(silences), tuple(acks)
     keys = set(samples) | set(prior)
     if isinstance(rule.condition, Absent) and not rule.by:
@@ -81,12 +92,12 @@ def evaluate(
     for labels in sorted(keys):
         if labels in samples and {k for k, _ in labels} != set(rule.by):
             raise ValueError(f"rule {rule.id}: samples labelled {labels} but the rule is by {rule.by}")
-        reading = read(rule, samples.get(labels, ()), now, tz)
+        reading = read(rule, samples.get(labels, ()), now, tz, (volume or {}).get(labels, ()))
         state, kind = _step(rule, labels, prior.get(labels), reading, now)
         if state is None:
             continue
         if kind is not None:
-            state, note = _deliver(rule, state, kind, reading, now, silences, acks, tz)
+            state, note = _deliver(rule, state, kind, reading, now, wall, silences, acks, tz)
             if note is not None:
                 notifications.append(note)
         states[labels] = state
@@ -128,11 +139,12 @@ def _deliver(
     kind: str,
     reading: Reading,
     now: datetime,
+    wall: datetime,
     silences: tuple[Silence, ...],
     acks: tuple[Ack, ...],
     tz: ZoneInfo,
 ) -> tuple[AlertState, Notification | None]:
-    silence = silenced_by(silences, rule.id, dict(state.labels), now)
+    silence = silenced_by(silences, rule.id, dict(state.labels), wall)
     if silence is not None:
         return replace(state, muted_by=f"silence {silence.id}"), None
     ack = acknowledged(acks, rule.id, state.labels, state.fired_at) if kind == "repeat" else None

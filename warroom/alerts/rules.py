@@ -74,6 +74,15 @@ Condition = Threshold | Change | BaselineChange | Anomaly | Absent
 
 
 @dataclass(frozen=True)
+class MinVolume:
+    """Judge the rule only when the window holds at least `value` of `metric` (summed over its buckets, same
+    filters and `by`): below it there is too little evidence, and the reading neither fires nor holds."""
+
+    metric: str
+    value: float
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     metric: str
@@ -92,6 +101,8 @@ class Rule:
     filters: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     by: tuple[str, ...] = ()
     description: str = ""
+    every: timedelta = timedelta(minutes=1)  # judged at whole multiples of this (conditions.judged_at)
+    min_volume: MinVolume | None = None
 
 
 # Defaults, each with its reason. clear_for: 5 minutes of five 1-minute ticks keeps a value wobbling around
@@ -103,6 +114,9 @@ DEFAULT_WINDOW = timedelta(minutes=5)
 # Iglewicz & Hoaglin (1993) recommend |modified z| > 3.5 as the outlier cut-off.
 DEFAULT_ANOMALY_Z = 3.5
 DEFAULT_ANOMALY_MIN_POINTS = 10
+# `every` divides an hour: an hourly rule is judged at the top of each hour, the same instant in every
+# time zone with a whole-hour offset (Asia/Shanghai is UTC+8).
+EVERY_CHOICES = tuple(timedelta(minutes=m) for m in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60))
 
 _DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -232,8 +246,32 @@ def _date(value: Any) -> date:
 
 _RULE_FIELDS = {
     "id", "description", "metric", "filters", "by", "condition", "window", "reduce", "for", "clear_for",
-    "repeat", "severity", "team", "channels", "message", "link",
+    "repeat", "severity", "team", "channels", "message", "link", "every", "min_volume",
 }  # fmt: skip
+
+
+def _every(value: Any) -> timedelta:
+    every = parse_duration(value)
+    if every not in EVERY_CHOICES:
+        raise ValueError(
+            f"expected a duration that divides an hour (1m, 5m, 15m, 30m, 1h ...), got {value!r}"
+        )
+    return every
+
+
+def _min_volume(reader: Reader, known_metrics: Collection[str] | None) -> MinVolume | None:
+    sub = reader.child("min_volume")
+    if sub is None:
+        return None
+    sub.reject_unknown({"metric", "value"})
+    metric, value = sub.get("metric", _text), sub.get("value", _number)
+    if metric is not None and known_metrics is not None and metric not in known_metrics:
+        sub.problem("metric", f"{metric!r} is not a catalog metric")
+        return None
+    if value is not None and value <= 0:
+        sub.problem("value", "must be above 0")
+        return None
+    return None if metric is None or value is None else MinVolume(metric, value)
 
 
 def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels: Collection[str] | None):
@@ -273,6 +311,7 @@ def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels:
         filters=reader.get("filters", _filters, default=()),
         by=reader.get("by", _names, default=()),
         description=reader.get("description", _text, default=""),
+        every=reader.get("every", _every, default=timedelta(minutes=1)),
     )
     if values["window"] is not None and values["window"] <= timedelta(0):
         reader.problem("window", "must be longer than 0s")
@@ -280,9 +319,10 @@ def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels:
     if values["repeat"] is not None and values["repeat"] <= timedelta(0):
         reader.problem("repeat", "must be longer than 0s")
         return None
-    if any(v is None for v in values.values()):
+    volume = _min_volume(reader, known_metrics) if "min_volume" in reader.mapping else None
+    if any(v is None for v in values.values()) or ("min_volume" in reader.mapping and volume is None):
         return None
-    return Rule(**values)
+    return Rule(**values, min_volume=volume)
 
 
 def parse_rules(

@@ -196,7 +196,7 @@ def tick(
                 continue
             states, notes = evaluate(
                 rule, fetched.samples[rule.id], priors[rule.id], at, silences=silences, acks=acks[rule.id],
-                tz=tz,
+                tz=tz, volume=batch.volume_of(fetched, rule),
             )  # fmt: skip
             evaluated.append((rule, states, notes))
             report.rules += 1

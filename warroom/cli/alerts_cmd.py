@@ -19,6 +19,7 @@ from warroom.alerts.channels import load_channels
 from warroom.alerts.rules import Rule, parse_duration
 from warroom.alerts.scheduler import labels_key, send_outbox, tick
 from warroom.cli import app
+from warroom.cli.room_clock import room_now
 from warroom.cli.times import parse_time
 from warroom.config import Settings
 from warroom.errors import UserError
@@ -32,6 +33,11 @@ alerts_app = typer.Typer(help="Alert rules: list, check now, backtest over histo
 app.add_typer(alerts_app, name="alerts")
 
 RULES_OPTION = typer.Option(None, "--rules", help="A rule file (YAML) instead of the built-in pack.")
+ROOM_AT_OPTION = typer.Option(
+    None,
+    "--at",
+    help="Stamp it at this time instead of the running server's room clock (e.g. '2026-11-11 00:10').",
+)
 
 
 def _rules(path: Path | None) -> tuple[Rule, ...]:
@@ -117,8 +123,9 @@ def alerts_silence(
     duration: str = typer.Option("1h", "--for", help="How long: 30m, 2h, 1d."),
     by: str = typer.Option("cli", "--by", help="Who silences (shown with the silence)."),
     comment: str = typer.Option("", "--comment", help="Why."),
+    at: str = ROOM_AT_OPTION,
 ) -> None:
-    """Silence matching alerts from now for --for (they change state, nothing is sent)."""
+    """Silence matching alerts from now (the room's clock) for --for (they change state, nothing is sent)."""
     settings = Settings()
     parsed = [parse_matcher(m) for m in matchers or []]  # UserError names a bad matcher
     if rule is None and not parsed:
@@ -127,7 +134,7 @@ def alerts_silence(
         length = parse_duration(duration)
     except ValueError as exc:
         raise UserError(f"--for: {exc}") from None
-    now = datetime.now(UTC)
+    now, clock = room_now(settings, at)
     with open_metadata(settings.metadata_sqlalchemy_url)() as session:
         row = SilenceRow(
             rule_id=rule, matchers=[f"{m.name}{m.op}{m.value}" for m in parsed], starts_at=now,
@@ -135,7 +142,9 @@ def alerts_silence(
         )  # fmt: skip
         session.add(row)
         session.commit()
-        console.print(f"silence {row.id} until {_local(row.ends_at, settings)}")
+        console.print(
+            f"silence {row.id} from {_local(now, settings)} until {_local(row.ends_at, settings)} (on {clock})"
+        )
 
 
 @alerts_app.command("ack")
@@ -144,6 +153,7 @@ def alerts_ack(
     labels: list[str] = typer.Argument(None, help="Its labels as name=value (none for a rule without `by`)."),
     by: str = typer.Option("cli", "--by", help="Who is on it."),
     comment: str = typer.Option("", "--comment", help="What is being done."),
+    at: str = ROOM_AT_OPTION,
 ) -> None:
     """Acknowledge a firing alert: its repeats stop for this episode; the resolution is still sent."""
     settings = Settings()
@@ -154,15 +164,16 @@ def alerts_ack(
             raise UserError(f"ack label {text!r}: give the exact value, name=value")
         pairs.append((m.name, m.value))
     key = tuple(sorted(pairs))
+    now, clock = room_now(settings, at)
     with open_metadata(settings.metadata_sqlalchemy_url)() as session:
         session.add(
             AckRow(
-                rule_id=rule, labels_key=labels_key(key), labels=dict(key), at=datetime.now(UTC), by=by,
+                rule_id=rule, labels_key=labels_key(key), labels=dict(key), at=now, by=by,
                 comment=comment,
             )
         )  # fmt: skip
         session.commit()
-    console.print(f"acknowledged {rule} {labels_key(key)}")
+    console.print(f"acknowledged {rule} {labels_key(key)} at {_local(now, settings)} (on {clock})")
 
 
 @alerts_app.command("outbox")
