@@ -149,7 +149,9 @@ PANELS = {
     ),
     "segments": Panel(
         lambda req: customer_panels(req)["segments"],
-        fixed=_t("固定:全部历史, 截至当前;今日买家按今日。", "Fixed: the whole history up to now; buyers of today."),
+        fixed=_t(
+            "固定:全部历史, 截至当前;今日买家按今日。", "Fixed: the whole history up to now; buyers of today."
+        ),
         table=lambda data: data["sizes"],
     ),
     "churn": Panel(
