@@ -4,12 +4,13 @@ Every field is documented in the README (a test keeps the two in step). Tests bu
 Settings(home=tmp_path) instead of touching the environment.
 """
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,12 +54,33 @@ class Settings(BaseSettings):
         15.0, description="How often the server evaluates alert rules and drains the alert outbox."
     )
 
+    sale_day: str = Field(
+        "11-11",
+        description="The sale's day as MM-DD (local time): the big screen counts down to its start, then to its end.",
+    )
+
     # DESIGN.md and the access policies say nothing of who may read a panel's SQL; it names tables, columns
     # and the reader's own row filters, which is for the people who run the data (admin) and the system (tech).
     sql_roles: str = Field(
         "admin,tech",
         description='Roles whose users may open a board panel\'s SQL ("show the SQL"), separated by commas.',
     )
+
+    @field_validator("sale_day")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        try:
+            datetime.strptime(f"2024-{value}", "%Y-%m-%d")  # a leap year, so 02-29 is a day
+        except ValueError:
+            raise ValueError(
+                f"WARROOM_SALE_DAY {value!r}: write the month and day as MM-DD, e.g. 11-11"
+            ) from None
+        return value
+
+    @property
+    def sale_month_day(self) -> tuple[int, int]:
+        month, day = self.sale_day.split("-")
+        return int(month), int(day)
 
     @property
     def sql_role_names(self) -> frozenset[str]:

@@ -249,7 +249,7 @@ CASES = [
         "cost_per_session",
         ["channel"],
         [],
-        f"SELECT s.channel_id, s.spend / v.sessions FROM (SELECT channel_id, sum(spend) AS spend FROM {SPEND} GROUP BY 1) s JOIN (SELECT channel_id, count(DISTINCT session_id) AS sessions FROM {EV} GROUP BY 1) v USING (channel_id)",
+        f"SELECT s.channel_id, round(s.spend / v.sessions, 2) FROM (SELECT channel_id, sum(spend) AS spend FROM {SPEND} GROUP BY 1) s JOIN (SELECT channel_id, count(DISTINCT session_id) AS sessions FROM {EV} GROUP BY 1) v USING (channel_id)",
     ),
     # promotions
     ("discount_amount", ["promo"], [], f"SELECT d.promo_id, sum(d.amount) FROM {PAID_D} GROUP BY 1"),

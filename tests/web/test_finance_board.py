@@ -114,7 +114,7 @@ def test_finance_board_renders_live(finance_server, page, screenshot):
     page.goto(finance_server + "/lang/en")
     page.goto(finance_server + "/finance")
     page.wait_for_selector("[data-panel=reconcile] .totals .ok", timeout=30_000)
-    assert "Today's profit waterfall" in page.content()
+    assert "Profit waterfall" in page.content()
     steps = "echarts.getInstanceByDom(document.querySelector('[data-panel=waterfall] .chart')).getOption().xAxis[0].data"
     assert page.evaluate(steps)[-1] == "Net profit"
     # Marketing spend has no category: filtered by one, the waterfall ends at the contribution profit.

@@ -166,3 +166,16 @@ def test_viewers_of_different_ranges_do_not_share_a_live_snapshot(app):
         assert live_key(ops, {}, hour, user) == live_key(ops, {}, RangeSpec("1h"), user)
         fixed = parse_range(RANGE, SH, datetime(2026, 11, 11, 23, tzinfo=SH))
         assert live_key(ops, {}, fixed, user) != live_key(ops, {}, hour, user)
+
+
+def test_the_query_api_carries_its_sql_only_for_the_roles_that_may_see_sql(app):
+    body = {
+        "metrics": ["gmv_paid"],
+        "time_from": "2026-11-11T00:00:00+08:00",
+        "time_to": "2026-11-12T00:00:00+08:00",
+    }
+    for user, shown in (("op", False), ("fin", False), ("boss", True)):
+        r = app.client.post("/api/v1/query", json=body, headers=bearer(app, user))
+        assert r.status_code == 200 and r.json()["rows"], (user, r.text)
+        sql = r.json()["sql"]
+        assert (sql is not None and "order_items" in sql) if shown else sql is None, (user, sql)

@@ -22,7 +22,7 @@ from warroom.warehouse import Warehouse
 from warroom.web.app import create_app
 from warroom.web.boards import ALL
 from warroom.web.boards.board import BoardRequest
-from warroom.web.boards.screen import next_midnight, screen_snapshot
+from warroom.web.boards.screen import countdown, screen_snapshot
 from warroom.web.boards.timerange import RangeSpec
 from warroom.web.routes.boards import live_key
 from warroom.web.runtime import Runtime
@@ -125,16 +125,22 @@ def test_snapshot_matches_hand_written_sql(sale):
         t: pytest.approx(per_minute.get(t, 0) / 60) for t in minutes
     }  # a minute without orders is 0
     assert 0 < len(per_minute) < 30, "the window should hold minutes with and without orders"
-    assert snap["midnight"] == "2026-11-12T00:00:00+08:00"
+    assert snap["countdown"] == {"kind": "to_end", "at": "2026-11-12T00:00:00+08:00"}
 
 
-def test_countdown_target_is_the_next_local_midnight():
-    assert next_midnight(datetime(2026, 11, 10, 15, 59, 30, tzinfo=UTC), SHANGHAI) == datetime(
-        2026, 11, 11, tzinfo=SHANGHAI
-    )  # 23:59:30 in Shanghai: thirty seconds to go
-    assert next_midnight(datetime(2026, 11, 10, 16, 0, tzinfo=UTC), SHANGHAI) == datetime(
-        2026, 11, 12, tzinfo=SHANGHAI
-    )
+def test_countdown_to_the_start_then_the_end_then_since_the_end():
+    def at(*utc):
+        return countdown(datetime(*utc, tzinfo=UTC), SHANGHAI, (11, 11))
+
+    # 23:59:30 on the 10th in Shanghai: thirty seconds to the start
+    assert at(2026, 11, 10, 15, 59, 30) == {"kind": "to_start", "at": "2026-11-11T00:00:00+08:00"}
+    assert at(2026, 11, 10, 16, 0) == {"kind": "to_end", "at": "2026-11-12T00:00:00+08:00"}
+    # after midnight of the 11th the sale is over: time since its end, not to the next midnight
+    assert at(2026, 11, 11, 16, 0, 1) == {"kind": "ended", "at": "2026-11-12T00:00:00+08:00"}
+    assert at(2027, 3, 1) == {"kind": "ended", "at": "2026-11-12T00:00:00+08:00"}
+    # a month before next year's sale the screen looks ahead to it
+    assert at(2027, 10, 20) == {"kind": "to_start", "at": "2027-11-11T00:00:00+08:00"}
+    assert countdown(datetime(2026, 6, 18, 12, tzinfo=SHANGHAI), SHANGHAI, (6, 18))["kind"] == "to_end"
 
 
 def test_snapshot_at_the_stroke_of_midnight_is_zero_not_an_error(sale):

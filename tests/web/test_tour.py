@@ -251,6 +251,10 @@ def test_screenshots_of_every_page_at_both_sizes(browser, still_room):
             if path in LIVE:
                 page.wait_for_selector("#live-status[data-state=live]", timeout=30_000)
             page.wait_for_timeout(1500)  # charts animate in
+            if path == "/alerts":  # every list shows its rows or says it has none, never a blank box
+                for key in ("history", "silences", "deliveries"):
+                    rows = page.locator(f"#{key} li, #{key} tbody tr").count()
+                    assert rows > 0 or page.locator(f"#none-{key}").is_visible(), key
             name = "home" if path == "/" else path.strip("/").replace("/", "-")
             shot = ARTIFACTS / f"tour-{name}-{width}x{height}.png"
             page.screenshot(path=str(shot), full_page=path != "/screen")  # the big screen is one screen

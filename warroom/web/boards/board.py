@@ -29,6 +29,7 @@ class BoardRequest:
     # it lives as long as the request, so one refresh never reads the same figures twice.
     memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     fresh: bool = False  # True: skip caches kept across refreshes (to record every statement a panel runs)
+    sale_day: tuple[int, int] = (11, 11)  # (month, day) of the sale, local (WARROOM_SALE_DAY)
 
     @property
     def window(self) -> TimeRange:

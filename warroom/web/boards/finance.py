@@ -175,7 +175,7 @@ def _t(zh: str, en: str) -> dict[str, str]:
 
 
 TEXT = {
-    "waterfall": _t("今日利润瀑布", "Today's profit waterfall"),
+    "waterfall": _t("利润瀑布", "Profit waterfall"),
     "waterfall_note": _t(
         "从标价GMV到净利润, 每一步都是指标目录中的一个指标; 物流 8.50 元/单、支付手续费按支付方式(支付宝/微信 0.6%、"
         "花呗/信用卡 0.8%、银联 0.55%)、佣金按类目(2%–5%)为目录参数。",
@@ -184,8 +184,8 @@ TEXT = {
         "catalog parameters.",
     ),
     "waterfall_gap": _t("瀑布不闭合", "Waterfall does not add up"),
-    "margins_category": _t("类目毛利率 今日 vs 基准日", "Margin by category, today vs baseline day"),
-    "margins_channel": _t("渠道毛利率 今日 vs 基准日", "Margin by channel, today vs baseline day"),
+    "margins_category": _t("类目毛利率 vs 基准日", "Margin by category vs the baseline day"),
+    "margins_channel": _t("渠道毛利率 vs 基准日", "Margin by channel vs the baseline day"),
     "margins_promo": _t("主促销活动毛利率", "Margin by campaign (a line's main promotion)"),
     "margins_note": _t(
         "销售毛利率 = (支付GMV − 商品成本) / 支付GMV, 退款前; 优惠已按行分摊。灰色为一周前同时段。",
@@ -214,7 +214,7 @@ TEXT = {
     "forecast": _t("预测", "forecast"),
     "funding_need": _t("资金缺口", "Funding need"),
     "pending": _t("待结算", "Awaiting settlement"),
-    "reconcile": _t("对账 (今日下单)", "Reconciliation (orders placed today)"),
+    "reconcile": _t("对账 (所选时段下单)", "Reconciliation (orders placed in the range)"),
     "reconcile_note": _t(
         "已支付订单金额 = 成功支付金额 − 列出的差异; 每条差异附原因。对账覆盖全部订单, 不受筛选影响。",
         "Paid orders = successful payments − the listed differences; each difference with its reason. Covers "

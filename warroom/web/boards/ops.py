@@ -163,18 +163,18 @@ PANELS = {
 
 
 TEXT = {
-    "traffic": _t("渠道流量 今日 vs 昨日同时段", "Traffic by channel, today vs yesterday same hour"),
+    "traffic": _t("渠道流量 vs 前一天同时段", "Traffic by channel vs the same hours a day earlier"),
     "traffic_note": _t(
         "浏览量(PV)=商品浏览事件;访客(UV)=有任意行为的去重客户;虚线为昨日同一小时的总浏览量。",
         "PV = product views; UV = distinct customers with any event; dashed: yesterday's total PV in the same hour.",
     ),
     "mix": _t("渠道占比(访客)与每分钟浏览", "Channel mix (UV) and PV per minute"),
-    "mix_note": _t("访客不可跨小时相加, 占比按今日整段去重。", "UV is distinct over today, not summed over hours."),
+    "mix_note": _t("访客不可跨小时相加, 占比按所选时段整段去重。", "UV is distinct over the range, not summed over hours."),
     "funnel_user": _t("转化漏斗(按人)", "Funnel (people)"),
     "funnel_user_note": _t(
-        "按人:窗口内有浏览/加购/下单/支付行为的去重客户;括号内为较上一步的流失及较昨日同时段的变化(百分点)。",
-        "User-based: distinct customers who viewed / carted / ordered / paid today; drop from the previous step "
-        "and its change vs yesterday same time (points).",
+        "按人:所选时段内有浏览/加购/下单/支付行为的去重客户;括号内为较上一步的转化及较前一天同时段的变化(百分点)。",
+        "User-based: distinct customers who viewed / carted / ordered / paid in the range; rate from the previous "
+        "step and its change vs the same hours a day earlier (points).",
     ),
     "funnel_session": _t("转化漏斗(按会话)", "Funnel (sessions)"),
     "funnel_session_note": _t(
@@ -188,11 +188,11 @@ TEXT = {
         "orders / visits) of the hour x category x channel-group cells a type covered vs the same hour of day, "
         "category and group when it did not; SKU-scoped flash sales and coupons have no comparable cells.",
     ),
-    "leaders_sku": _t("商品榜(今日)", "Top SKUs today"),
+    "leaders_sku": _t("商品榜", "Top SKUs"),
     "leaders_sku_note": _t(
-        "增长较昨日同时段;售罄率=今日销量/(今日销量+现有库存);可售小时=库存/近3小时每小时销量。",
-        "Growth vs yesterday same time; sell-through = units today / (units today + on hand); hours left = on "
-        "hand / units per hour over the last 3 hours.",
+        "增长较前一天同时段;售罄率=时段销量/(时段销量+现有库存);可售小时=库存/近3小时每小时销量。",
+        "Growth vs the same hours a day earlier; sell-through = units in the range / (those units + on hand); "
+        "hours left = on hand / units per hour over the last 3 hours.",
     ),
     "leaders_category": _t("类目榜(支付GMV)", "Top categories (paid GMV)"),
     "leaders_brand": _t("品牌榜(支付GMV)", "Top brands (paid GMV)"),
@@ -212,7 +212,7 @@ TEXT = {
     ),
     "peak": _t("高峰", "Peak"),
     "col_sku": _t("商品", "SKU"), "col_gmv": _t("支付GMV", "Paid GMV"), "col_units": _t("销量", "Units"),
-    "col_growth": _t("较昨日", "vs yesterday"), "col_sell_through": _t("售罄率", "Sell-through"),
+    "col_growth": _t("较前一天", "vs day before"), "col_sell_through": _t("售罄率", "Sell-through"),
     "col_hours_left": _t("可售小时", "Hours left"), "col_on_hand": _t("库存", "On hand"),
     "col_rate": _t("每小时销量", "Units / h"), "col_category": _t("类目", "Category"),
     "col_type": _t("类型", "Type"), "col_orders": _t("订单", "Orders"), "col_aov": _t("客单价", "AOV"),

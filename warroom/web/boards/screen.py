@@ -25,10 +25,24 @@ HEADLINE = ("gmv_paid", "orders", "buyers", "aov")
 FUNNEL = ("viewers", "cart_users", "order_users", "paying_buyers")
 
 
-def next_midnight(now: datetime, tz: ZoneInfo) -> datetime:
-    """The next local midnight after `now`: what the countdown counts down to."""
+def countdown(now: datetime, tz: ZoneInfo, sale_day: tuple[int, int]) -> dict:
+    """What the big screen counts: to the sale day's start (its local midnight) before it, to its end (the
+    next midnight) during it, and the time since its end after it, until the next year's sale day nears
+    (a month before it)."""
     local = now.astimezone(tz)
-    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz)
+
+    def start_in(year: int) -> datetime:
+        return datetime(year, *sale_day, tzinfo=tz)
+
+    start = start_in(local.year)
+    end = start + timedelta(days=1)
+    if local >= end and local >= start_in(local.year + 1) - timedelta(days=30):
+        start, end = start_in(local.year + 1), start_in(local.year + 1) + timedelta(days=1)
+    if local < start:
+        return {"kind": "to_start", "at": start.isoformat()}
+    if local < end:
+        return {"kind": "to_end", "at": end.isoformat()}
+    return {"kind": "ended", "at": end.isoformat()}
 
 
 def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -76,7 +90,7 @@ def screen_snapshot(req: BoardRequest) -> dict:
     funnel = (_rows(wh, who, today, metrics=list(FUNNEL)) or [{}])[0]
     return {
         "now": now.isoformat(),
-        "midnight": next_midnight(now, req.tz).isoformat(),
+        "countdown": countdown(now, req.tz, req.sale_day),
         "headline": {m: _plain(totals.get(m)) for m in HEADLINE},
         "rate": {
             "orders_per_second": _plain(rate.get("orders_per_second")),
@@ -111,7 +125,9 @@ TEXT = {
         "en": "No alerts feed yet: alerts are not wired to this screen",
     },
     "no_alerts": {"zh": "当前无告警", "en": "No active alerts"},
-    "countdown_to": {"zh": "距零点", "en": "To midnight"},
+    "countdown_to_start": {"zh": "距开场", "en": "Starts in"},
+    "countdown_to_end": {"zh": "距结束", "en": "Ends in"},
+    "countdown_ended": {"zh": "已结束", "en": "Ended"},
     "viewers": {"zh": "浏览", "en": "Viewed"},
     "cart_users": {"zh": "加购", "en": "Added to cart"},
     "order_users": {"zh": "下单", "en": "Ordered"},

@@ -37,6 +37,9 @@ TEXT: dict[str, dict[str, str]] = {
     "alerts": {"zh": "告警", "en": "Alerts"},
     "firing_now": {"zh": "当前告警", "en": "Open now"},
     "none_open": {"zh": "没有未解决的告警", "en": "No open alerts"},
+    "none_history": {"zh": "最近 24 小时没有告警", "en": "Nothing fired in the last 24 hours"},
+    "none_silences": {"zh": "没有静默", "en": "No silences"},
+    "none_deliveries": {"zh": "还没有投递", "en": "Nothing sent yet"},
     "no_team": {
         "zh": "你的角色不属于任何团队，看不到告警。",
         "en": "Your role belongs to no team: no alerts.",

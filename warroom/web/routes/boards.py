@@ -43,7 +43,10 @@ def _range(board: Board, request: Request, rt: Runtime) -> RangeSpec:
 def board_request(board: Board, request: Request, rt: Runtime, user, **extra: object) -> BoardRequest:
     """The snapshot request a page's query string asks for (filters and time range validated: 400 if bad)."""
     filters, spec = _filters(board, request), _range(board, request, rt)
-    return BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal_of(user), filters, spec, **extra)  # type: ignore[arg-type]
+    return BoardRequest(
+        rt.warehouse, rt.now(), rt.settings.tz, principal_of(user), filters, spec,  # type: ignore[arg-type]
+        sale_day=rt.settings.sale_month_day, **extra,
+    )  # fmt: skip
 
 
 @router.get("/api/v1/boards/{name}")
@@ -69,7 +72,17 @@ async def board_live(
     principal = principal_of(user)
 
     def compute() -> dict:
-        return board.snapshot(BoardRequest(rt.warehouse, rt.now(), rt.settings.tz, principal, filters, spec))
+        return board.snapshot(
+            BoardRequest(
+                rt.warehouse,
+                rt.now(),
+                rt.settings.tz,
+                principal,
+                filters,
+                spec,
+                sale_day=rt.settings.sale_month_day,
+            )
+        )
 
     key = live_key(board, filters, spec, user)
     return await _sse(rt.hub.subscribe(key, compute), request, meta)

@@ -66,6 +66,10 @@
       return tr;
     }));
     document.getElementById("none-open").hidden = alerts.length > 0;
+    // An empty list says so: under pressure, a blank box reads as "still loading" or "broken".
+    for (const key of ["history", "silences", "deliveries"]) {
+      document.getElementById("none-" + key).hidden = (snap[key] || []).length > 0;
+    }
 
     document.getElementById("history").replaceChildren(...(snap.history || []).map((h) => el("li", {},
       el("time", {text: hhmm(h.at)}),

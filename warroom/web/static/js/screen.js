@@ -38,7 +38,7 @@
   };
 
   // ---- the room's clock, extrapolated between snapshots at the rate it has been running ----
-  const clock = {sim: null, wall: 0, rate: 1, midnight: null, shown: null};
+  const clock = {sim: null, wall: 0, rate: 1, target: null, kind: "to_end", shown: null};
   const simNow = () => clock.sim === null ? null : clock.sim + (performance.now() - clock.wall) * clock.rate;
   const pad = (n) => String(n).padStart(2, "0");
   const hms = (ms) => {
@@ -51,9 +51,10 @@
     const shown = Math.max(now, clock.shown ?? now);  // never tick backwards when a snapshot comes in late
     clock.shown = shown;
     $("clock").textContent = F.dateTime(new Date(shown).toISOString(), tz);
-    const left = clock.midnight - shown;
+    // Before the sale: time to its start; during it: time to its end; after it: time since it ended.
+    const left = clock.kind === "ended" ? shown - clock.target : clock.target - shown;
     $("countdown").textContent = hms(left);
-    $("countdown-box").toggleAttribute("data-final", left > 0 && left <= 60_000);
+    $("countdown-box").toggleAttribute("data-final", clock.kind !== "ended" && left > 0 && left <= 60_000);
   };
   setInterval(drawClock, 200);
 
@@ -127,7 +128,11 @@
     }
     clock.sim = sim;
     clock.wall = wall;
-    clock.midnight = Date.parse(snap.midnight);
+    clock.target = Date.parse(snap.countdown.at);
+    if (clock.kind !== snap.countdown.kind) {
+      clock.kind = snap.countdown.kind;
+      $("countdown-label").textContent = T["countdown_" + clock.kind];
+    }
     drawClock();
 
     const h = snap.headline, r = snap.rate;
