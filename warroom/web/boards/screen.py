@@ -25,24 +25,25 @@ HEADLINE = ("gmv_paid", "orders", "buyers", "aov")
 FUNNEL = ("viewers", "cart_users", "order_users", "paying_buyers")
 
 
+LOOK_AHEAD = timedelta(days=30)  # how long before the sale day the screen counts down to it
+
+
 def countdown(now: datetime, tz: ZoneInfo, sale_day: tuple[int, int]) -> dict:
-    """What the big screen counts: to the sale day's start (its local midnight) before it, to its end (the
-    next midnight) during it, and the time since its end after it, until the next year's sale day nears
-    (a month before it)."""
+    """What the big screen counts: to the sale day's start (its local midnight) in the LOOK_AHEAD before it,
+    to its end (the next midnight) during it, and the time since the last sale ended otherwise."""
     local = now.astimezone(tz)
 
     def start_in(year: int) -> datetime:
         return datetime(year, *sale_day, tzinfo=tz)
 
-    start = start_in(local.year)
-    end = start + timedelta(days=1)
-    if local >= end and local >= start_in(local.year + 1) - timedelta(days=30):
-        start, end = start_in(local.year + 1), start_in(local.year + 1) + timedelta(days=1)
-    if local < start:
+    start = start_in(local.year)  # the sale under way or the next one
+    if local >= start + timedelta(days=1):
+        start = start_in(local.year + 1)
+    if local >= start:
+        return {"kind": "to_end", "at": (start + timedelta(days=1)).isoformat()}
+    if start - local <= LOOK_AHEAD:
         return {"kind": "to_start", "at": start.isoformat()}
-    if local < end:
-        return {"kind": "to_end", "at": end.isoformat()}
-    return {"kind": "ended", "at": end.isoformat()}
+    return {"kind": "ended", "at": (start_in(start.year - 1) + timedelta(days=1)).isoformat()}
 
 
 def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
