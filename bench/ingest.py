@@ -44,7 +44,7 @@ from warroom.web.runtime import Runtime
 BATCH = 1_000
 LOAD_SECONDS = 8.0
 LOAD_PROCESSES = 1  # x LOAD_CONNECTIONS: enough pushes in flight for the writer to coalesce
-LOAD_CONNECTIONS = 16
+LOAD_CONNECTIONS = 64
 FRESH_RATE = 20_000  # events/s
 FRESH_SECONDS = 10.0
 POLL_EVERY = 0.005

@@ -17,12 +17,14 @@ are not a 4xx: the valid rows are written and the others go to the quarantine wi
 import asyncio
 import csv
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from warroom.access import verify_token
@@ -46,6 +48,11 @@ FORMATS = {
 }
 
 
+# Parsing and validating is CPU work under the GIL: a thread per core, not the shared pool's 40, which
+# with a few dozen pushes in flight spent its time handing the GIL around.
+_PREPARERS = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="ingest-prepare")
+
+
 class NotAllowed(UserError):
     status_code = 403
 
@@ -66,8 +73,8 @@ async def body_limit(request: Request) -> int:
 async def ingest_user(request: Request) -> str:
     """The pusher's username, from a bearer token of scope `ingest`.
 
-    async, with the metadata lookup in one worker thread: a sync dependency (and its session dependency)
-    would cost a thread hop each, and at hundreds of pushes a second the hops were a third of the CPU.
+    async: a sync dependency (and its session dependency) cost a thread hop each, a third of the CPU at
+    hundreds of pushes a second. The lookup itself is shared by the pushes waiting on it (_TokenLookups).
     """
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
@@ -76,10 +83,58 @@ async def ingest_user(request: Request) -> str:
             "(create one: warroom tokens create USER --name pusher --scope ingest)"
         )
     ip = request.client.host if request.client else None
-    username = await run_in_threadpool(_token_owner, get_runtime(request), header[7:].strip(), ip)
+    username = await _TokenLookups.of(get_runtime(request)).owner(header[7:].strip(), ip)
     if username is None:
         raise NotAllowed("the API token is unknown, revoked, or lacks the 'ingest' scope")
     return username
+
+
+class _TokenLookups:
+    """Token checks shared by the pushes that wait for them, never by one that came after a check began.
+
+    A feed sends many pushes at once with one token; looking it up for each (a metadata session and two
+    queries) was a fifth of a push's CPU. Per (token, client address), one lookup runs at a time; pushes
+    arriving meanwhile wait for the next one, which starts after they arrived, so each push is judged by
+    the metadata as it was when the push came or later: a revoked token stops at once, as before.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._next: dict[tuple[str, str | None], asyncio.Future] = {}  # the round new pushes join
+        self._running: set[tuple[str, str | None]] = set()
+
+    @classmethod
+    def of(cls, rt: Runtime) -> "_TokenLookups":
+        loop = asyncio.get_running_loop()
+        if (
+            _LOOKUPS.get("loop") is not loop or _LOOKUPS["lookups"].rt is not rt
+        ):  # a TestClient has its own loop
+            _LOOKUPS.update(loop=loop, lookups=cls(rt))
+        return _LOOKUPS["lookups"]
+
+    async def owner(self, token: str, ip: str | None) -> str | None:
+        key = (token, ip)
+        round_ = self._next.get(key)
+        if round_ is None:
+            round_ = self._next[key] = asyncio.get_running_loop().create_future()
+            if key not in self._running:
+                self._running.add(key)
+                asyncio.get_running_loop().create_task(self._run(key))
+        return await asyncio.shield(round_)
+
+    async def _run(self, key: tuple[str, str | None]) -> None:
+        try:
+            while key in self._next:
+                round_ = self._next.pop(key)  # pushes from now on join the next round
+                try:
+                    round_.set_result(await run_in_threadpool(_token_owner, self.rt, *key))
+                except Exception as exc:  # every waiter gets the lookup's own error
+                    round_.set_exception(exc)
+        finally:
+            self._running.discard(key)
+
+
+_LOOKUPS: dict = {}
 
 
 def _token_owner(rt: Runtime, token: str, ip: str | None) -> str | None:
@@ -95,20 +150,22 @@ async def push(
     username: Annotated[str, Depends(ingest_user)],
     limit: Annotated[int, Depends(body_limit)],
     source: str = "",
-) -> dict:
+) -> Response:
     """Validate and store a batch of rows; answered once they are durable. `source` names the sender."""
     rt = get_runtime(request)
     spec = get_table(table)
     kind, charset = _content_type(request.headers.get("content-type", ""))
     body = await _read_body(request, limit)
     label = f"http:{username}" + (f":{source}" if source else "")
-    pending = await run_in_threadpool(_prepare, spec.name, kind, charset, body, label, rt.settings.timezone)
+    pending = await asyncio.get_running_loop().run_in_executor(
+        _PREPARERS, _prepare, spec.name, kind, charset, body, label, rt.settings.timezone
+    )
     report = await asyncio.wrap_future(rt.writer.submit(pending))
     listed = [
         {"row": r.row_number, "column": r.column, "rule": r.rule, "message": r.message}
         for r in pending.rejects[:MAX_LISTED]
     ]
-    return {
+    answer = {
         "ok": True,
         "table": spec.name,
         "received": report.received,
@@ -119,6 +176,8 @@ async def push(
         "rejects": listed,
         "rejects_not_listed": len(pending.rejects) - len(listed),
     }
+    # Encoded here: letting FastAPI validate and encode a returned dict cost as much as the Arrow parse.
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 def _content_type(header: str) -> tuple[str, str]:
