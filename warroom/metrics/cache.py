@@ -62,15 +62,20 @@ def local_bucket(ts: ir.TimestampValue, grain: str, offset_seconds: int) -> ir.T
 
 def portable(expr: ir.Table) -> ir.Table:
     """The expression in plain Ibis operations, for engines other than DuckDB (Spark) and plain ibis.to_sql."""
-    replacements = {}
-    for node in expr.op().find(LocalBucket):
+    if not any(True for _ in expr.op().find(LocalBucket)):
+        return expr
+
+    def lower(node, rewritten):
+        node = node.__recreate__(rewritten) if rewritten else node  # on the already rewritten relations
+        if not isinstance(node, LocalBucket):
+            return node
         shift = ibis.interval(seconds=node.offset)
-        ts = node.arg.to_expr()
         # Ibis types the truncation as a zone-less timestamp; the session zone is UTC, so the cast back
         # gives the bucket's UTC instant.
-        lowered = ((ts + shift).truncate(_TRUNC[node.grain]) - shift).cast("timestamp('UTC')")
-        replacements[node] = lowered.op()
-    return expr.op().replace(replacements).to_expr() if replacements else expr
+        ts = node.arg.to_expr()
+        return ((ts + shift).truncate(_TRUNC[node.grain]) - shift).cast("timestamp('UTC')").op()
+
+    return expr.op().replace(lower).to_expr()
 
 
 class _ParamCompiler(DuckDBCompiler):
