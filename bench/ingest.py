@@ -4,15 +4,21 @@ Run: .venv/bin/python bench/ingest.py [ROWS]   (default 2,000,000 generated even
 
 1. Bulk: `ingest_parquet_dir` (validation, dedupe, quarantine) against DuckDB's own Parquet insert; the
    ratio is DuckDB's time / ours (goal >= 0.5).
-2. HTTP push: the real app under uvicorn on 127.0.0.1 (in this process, in a thread) and load generators
-   in separate processes (this script with --load), 1,000-event batches, over JSON lines and over Arrow IPC
-   (goals >= 100k and >= 500k events/s on this 2-core machine, server and load together); each also with
-   the coalescing writer off (one transaction per push), to show what coalescing buys.
+2. HTTP push: the real app under uvicorn on 127.0.0.1 (in this process, in a thread) and a load generator
+   in a separate process (this script with --load: raw keep-alive connections, LOAD_CONNECTIONS of them),
+   1,000-event batches, over JSON lines and over Arrow IPC (goals >= 100k and >= 500k events/s on this
+   2-core machine, server and load together), with the CPU each side spent per push (a figure that moves
+   less than events/s when other work shares the cores); Arrow also over FEW_CONNECTIONS. Two ceilings in
+   the same run: the bare round trip of the same bodies (a route that reads the body and answers) and
+   DuckDB's own insert + commit of the same rows. Then the coalescing writer off (one transaction per
+   push), to show what coalescing buys.
 3. Freshness: one pusher at a steady 20,000 events/s while a query thread counts the table; per push, the
    time from its acknowledgement until a `SELECT count(*)` has seen its rows (goal p95 <= 1 s).
 The last line is one JSON object with every figure.
 """
 
+import asyncio
+import itertools
 import json
 import socket
 import subprocess
@@ -20,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -28,6 +35,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 import uvicorn
+from fastapi import Request, Response
 
 from warroom.access import create_token, create_user
 from warroom.config import Settings
@@ -41,8 +49,11 @@ from warroom.web.runtime import Runtime
 
 BATCH = 1_000
 LOAD_SECONDS = 8.0
-LOAD_PROCESSES = 2  # x LOAD_THREADS: enough pushes in flight for the writer to coalesce
-LOAD_THREADS = 3
+LOAD_PROCESSES = 1  # x LOAD_CONNECTIONS: enough pushes in flight for the writer to coalesce
+LOAD_CONNECTIONS = 64  # many senders, as on the sale day; the writer shares a commit among the waiting pushes
+FEW_CONNECTIONS = 16  # the same with fewer senders: smaller shared transactions
+INGEST = "/api/v1/ingest/events"
+EMPTY = "/bench/empty"
 FRESH_RATE = 20_000  # events/s
 FRESH_SECONDS = 10.0
 POLL_EVERY = 0.005
@@ -108,7 +119,9 @@ class Server:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(self.runtime), host="127.0.0.1", port=port, log_level="warning")
+        app = create_app(self.runtime)
+        app.add_api_route(EMPTY, _empty, methods=["POST"])
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -125,6 +138,12 @@ class Server:
         self._server.should_exit = True
         self._thread.join(timeout=30)
         self.runtime.warehouse.close()
+
+
+async def _empty(request: Request) -> Response:
+    """The bare round trip: read the body, answer as a push would; the ceiling of the HTTP part."""
+    await request.body()
+    return Response(b'{"accepted": %d}' % BATCH, media_type="application/json")
 
 
 class Bodies:
@@ -149,55 +168,97 @@ class Bodies:
         return sink.getvalue().to_pybytes()
 
 
-def load_main(url: str, token: str, fmt: str, seconds: float, threads: int, first_id: int) -> None:
-    """A load generator process: `threads` clients pushing back to back; prints events acknowledged."""
+def load_main(
+    url: str, token: str, fmt: str, seconds: float, connections: int, first_id: int, path: str
+) -> None:
+    """A load generator process: `connections` keep-alive HTTP/1.1 connections pushing back to back.
+
+    Written on raw asyncio streams, not an HTTP client library: httpx costs ~1 ms of CPU per request, which on
+    2 shared cores would be the load generator measuring itself. Each request is one bytes object (headers
+    prepared once, body made with fresh ids); each answer is read by Content-Length and checked: status 200
+    and every event accepted. Prints events acknowledged, the seconds it took and its own CPU seconds.
+    """
+    host, port = url.removeprefix("http://").split(":")
     bodies = Bodies(fmt)
-    done = [0] * threads
+    head = (
+        f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\nauthorization: Bearer {token}\r\n"
+        f"content-type: {CONTENT[fmt]}\r\ncontent-length: "
+    ).encode()
+    done = [0] * connections
     errors: list[str] = []
-    max_batches = 1_000_000  # per thread, far beyond any rate reached here: a bound, not a target
-    stride = max_batches * BATCH
+    ids = itertools.count(first_id, BATCH)  # shared: ids grow with time across connections, as a feed's do
 
-    def client(k: int) -> None:
-        headers = {"authorization": f"Bearer {token}", "content-type": CONTENT[fmt]}
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            next_id = first_id + k * stride
-            deadline = time.monotonic() + seconds
-            for _ in range(max_batches):
-                if time.monotonic() >= deadline:
-                    break
-                r = http.post("/api/v1/ingest/events", content=bodies.make(next_id))
-                if r.status_code != 200 or r.json()["accepted"] != BATCH:
-                    errors.append(r.text[:300])
-                    break
+    async def client(k: int, deadline: float) -> None:
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        try:
+            while time.monotonic() < deadline and not errors:
+                body = bodies.make(next(ids))
+                writer.write(head + b"%d\r\n\r\n" % len(body) + body)
+                status, answer = await _response(reader)
+                if status != 200 or orjson.loads(answer)["accepted"] != BATCH:
+                    errors.append(f"{status} {answer[:300]!r}")
+                    return
                 done[k] += BATCH
-                next_id += BATCH
+        finally:
+            writer.close()
 
-    started = time.monotonic()
-    workers = [threading.Thread(target=client, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    print(json.dumps({"events": sum(done), "seconds": time.monotonic() - started, "errors": errors[:3]}))
+    async def run() -> float:
+        started = time.monotonic()
+        await asyncio.gather(*(client(k, started + seconds) for k in range(connections)))
+        return time.monotonic() - started
+
+    cpu = time.process_time()
+    elapsed = asyncio.run(run())
+    cpu = time.process_time() - cpu
+    print(json.dumps({"events": sum(done), "seconds": elapsed, "cpu": cpu, "errors": errors[:3]}))
 
 
-def push_rate(server: Server, fmt: str, first_id: int) -> float:
-    """Events/s acknowledged by LOAD_PROCESSES x LOAD_THREADS clients over LOAD_SECONDS."""
-    stride = 10**12  # id ranges of the processes never meet
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """(status, body) of one HTTP/1.1 response with a Content-Length (what uvicorn sends for JSON)."""
+    header = await reader.readuntil(b"\r\n\r\n")
+    lines = header.split(b"\r\n")
+    length = next(
+        int(v) for k, _, v in (line.partition(b":") for line in lines[1:]) if k.lower() == b"content-length"
+    )
+    return int(lines[0].split()[1]), await reader.readexactly(length)
+
+
+@dataclass
+class Rate:
+    events_per_s: float
+    server_ms: float  # CPU of the server process (every thread, DuckDB's included) per 1,000-event push
+    load_ms: float  # CPU of the load generator per push
+
+
+def push_rate(
+    server: Server, fmt: str, first_id: int, connections: int = LOAD_CONNECTIONS, path: str = INGEST
+) -> Rate:
+    """Events/s acknowledged by LOAD_PROCESSES x `connections` connections over LOAD_SECONDS."""
+    stride = 10**15  # id ranges of the processes never meet
     procs = [
         subprocess.Popen(
             [sys.executable, __file__, "--load", server.url, server.token, fmt, str(LOAD_SECONDS),
-             str(LOAD_THREADS), str(first_id + p * stride)],
+             str(connections), str(first_id + p * stride), path],
             stdout=subprocess.PIPE,
             text=True,
         )
         for p in range(LOAD_PROCESSES)
     ]  # fmt: skip
+    # The server's CPU from the first push to the last: the load processes take a second to import first.
+    time.sleep(0.5)
+    cpu = time.process_time()
     results = [json.loads(p.communicate(timeout=LOAD_SECONDS + 120)[0].splitlines()[-1]) for p in procs]
+    cpu = time.process_time() - cpu
     failures = [e for r in results for e in r["errors"]]
     if failures:
         raise RuntimeError(f"pushes failed: {failures}")
-    return sum(r["events"] for r in results) / max(r["seconds"] for r in results)
+    pushes = sum(r["events"] for r in results) / BATCH
+    seconds = max(r["seconds"] for r in results)
+    return Rate(
+        pushes * BATCH / seconds,
+        cpu * 1000 / pushes,
+        sum(r["cpu"] for r in results) * 1000 / pushes,
+    )
 
 
 def freshness(server: Server, first_id: int) -> tuple[float, float, int]:
@@ -247,20 +308,60 @@ def http(tmp: Path) -> dict:
     with Server(tmp / "coalesced") as server:
         for fmt, first in (("json", 1), ("arrow", 10**14)):
             rate = push_rate(server, fmt, first)
-            out[f"http_{fmt}_events_per_s"] = round(rate)
-            print(f"HTTP {fmt}: {rate:,.0f} events/s in {BATCH:,}-event pushes")
+            out[f"http_{fmt}_events_per_s"] = round(rate.events_per_s)
+            out[f"http_{fmt}_server_cpu_ms_per_push"] = round(rate.server_ms, 2)
+            print(
+                f"HTTP {fmt}: {rate.events_per_s:,.0f} events/s in {BATCH:,}-event pushes over {LOAD_CONNECTIONS} "
+                f"connections; CPU per push: server {rate.server_ms:.2f} ms, load generator {rate.load_ms:.2f} ms"
+            )
+        few = push_rate(server, "arrow", 2 * 10**14, connections=FEW_CONNECTIONS)
+        out["http_arrow_events_per_s_few_connections"] = round(few.events_per_s)
+        print(f"HTTP arrow over {FEW_CONNECTIONS} connections: {few.events_per_s:,.0f} events/s")
         writer = server.runtime.writer
         print(f"  {writer.flushes:,} transactions, {writer.fallbacks} written push by push")
+        # The ceiling of this machine's HTTP part: the same Arrow bodies, the same connections, to a route
+        # that reads the body and answers (no auth, no parse, no write).
+        bare = push_rate(server, "arrow", 0, path=EMPTY)
+        out["http_bare_round_trips_per_s"] = round(bare.events_per_s / BATCH)
+        print(
+            f"  ceiling, bare round trip of the same bodies: {bare.events_per_s / BATCH:,.0f} requests/s "
+            f"(server {bare.server_ms:.2f} ms CPU each)"
+        )
         p50, p95, n = freshness(server, 9 * 10**14)
         out |= {"freshness_p50_s": round(p50, 4), "freshness_p95_s": round(p95, 4)}
         print(
             f"freshness at {FRESH_RATE:,} events/s over {n} pushes: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
         )
+    out |= duckdb_ceiling(tmp / "ceiling.duckdb")
     with Server(tmp / "simple", coalesce=False) as server:
         for fmt, first in (("json", 1), ("arrow", 10**14)):
             rate = push_rate(server, fmt, first)
-            out[f"http_{fmt}_events_per_s_uncoalesced"] = round(rate)
-            print(f"HTTP {fmt}, one transaction per push: {rate:,.0f} events/s")
+            out[f"http_{fmt}_events_per_s_uncoalesced"] = round(rate.events_per_s)
+            print(f"HTTP {fmt}, one transaction per push: {rate.events_per_s:,.0f} events/s")
+    return out
+
+
+def duckdb_ceiling(path: Path) -> dict:
+    """DuckDB's own insert + commit of the same Arrow rows, alone in this process: the writer's ceiling."""
+    out = {}
+    with Warehouse(path) as wh:
+        con = wh.cursor()
+        for rows in (BATCH, 30 * BATCH):
+            batch = events(rows, seed=5)
+            n, started = 0, time.perf_counter()
+            while time.perf_counter() - started < 2.0:
+                table = batch.set_column(
+                    0, "event_id", pa.array(np.arange(n + 1, n + rows + 1, dtype=np.int64))
+                )
+                con.begin()
+                con.register("_x", table)
+                con.execute("INSERT INTO events SELECT * FROM _x").fetchall()
+                con.unregister("_x")
+                con.commit()
+                n += rows
+            rate = n / (time.perf_counter() - started)
+            out[f"duckdb_insert_commit_rows_per_s_{rows}"] = round(rate)
+            print(f"  ceiling, DuckDB's own insert + commit of {rows:,}-row Arrow tables: {rate:,.0f} rows/s")
     return out
 
 
@@ -273,7 +374,7 @@ def main(rows: int) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--load":
-        url, token, fmt, seconds, threads, first_id = sys.argv[2:8]
-        load_main(url, token, fmt, float(seconds), int(threads), int(first_id))
+        url, token, fmt, seconds, connections, first_id, path = sys.argv[2:9]
+        load_main(url, token, fmt, float(seconds), int(connections), int(first_id), path)
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000)

@@ -34,6 +34,8 @@ _MONEY_RE = r"^[+-]?\d{1,16}(\.\d{1,2}0*)?$"
 _DECIMAL_RE = r"^[+-]?\d+\.\d+$"
 _ISO_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 _ISO_ZONED_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s?(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# A subset of _ISO_ZONED_RE that Arrow's cast reads exactly as the general path does.
+_ISO_INSTANT_RE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _FEN_TOLERANCE = 1e-3
@@ -59,7 +61,9 @@ def coerce(kind: ColumnType, column: pa.Array | pa.ChunkedArray, timezone: str) 
     if pa.types.is_string(arr.type):
         if kind is not ColumnType.TEXT:
             arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        empty = pc.equal(arr, "")
+        if empty.true_count:
+            arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
     return _BY_KIND[kind](arr, timezone)
 
 
@@ -207,6 +211,14 @@ def _timestamp(arr: pa.Array, timezone: str) -> Coerced:
         return Coerced(_local_to_utc(arr.cast(pa.timestamp("us")), timezone))
     if not pa.types.is_string(t):
         return _all_bad(arr, ColumnType.TIMESTAMP)
+    if _all_match(arr, _ISO_INSTANT_RE):
+        # The common form (an ISO instant with seconds and Z or +hh:mm, what JSON encoders write): one regex
+        # and one cast instead of the general path's five passes. A value the cast refuses (2026-02-30)
+        # takes the general path, which finds it.
+        try:
+            return Coerced(arr.cast(utc))
+        except pa.ArrowInvalid:
+            pass
     normal = pc.replace_substring(arr, "T", " ", max_replacements=1)
     zoned = pc.fill_null(pc.match_substring_regex(normal, _ISO_ZONED_RE), False)
     naive = pc.fill_null(pc.match_substring_regex(normal, _ISO_RE), False)
@@ -217,6 +229,11 @@ def _timestamp(arr: pa.Array, timezone: str) -> Coerced:
     from_naive = _local_to_utc(_parse_iso(_null_unless(naive, normal), pa.timestamp("us")), timezone)
     values = pc.coalesce(from_zoned, from_naive)
     return Coerced(values, [("type", _failed(values.is_valid(), arr))])
+
+
+def _all_match(text: pa.Array, pattern: str) -> bool:
+    present = len(text) - text.null_count
+    return present > 0 and pc.match_substring_regex(text, pattern).true_count == present
 
 
 def _parse_iso(text: pa.Array, target: pa.DataType) -> pa.Array:

@@ -236,26 +236,28 @@ def _xlsx(path: Path, options: ReadOptions) -> Iterator[Chunk]:
 
 
 def table_of_rows(rows: list[dict], names: list[str] | None = None) -> pa.Table:
-    """Python rows as Arrow columns; a column whose values do not share one type becomes text."""
+    """Python rows as Arrow columns, in the order keys first appear; a column whose values do not share one
+    type becomes text. Column by column: a struct array over all rows did the same in C++ but took twice
+    as long as building each column's list (a 1,000-row push: 3.7 ms vs 1.4 ms with the JSON parse)."""
     if names is None:
-        try:  # the fast path, in C++: one struct array over all rows, its fields the union of the keys
-            table = pa.Table.from_struct_array(pa.array(rows)) if rows else pa.table({})
-            if not any(pa.types.is_nested(t) for t in table.schema.types):
-                return table
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            pass
+        first = rows[0].keys() if rows else {}.keys()
+        if all(r.keys() == first for r in rows):  # a feed's rows share their keys: no union to build
+            names = list(first)
+            out = {name: _column([r[name] for r in rows]) for name in names}
+            return pa.table(out) if out else pa.table({})
         names = list(dict.fromkeys(k for r in rows for k in r))
-    out = {}
-    for name in names:
-        values = [r.get(name) for r in rows]
-        try:
-            array = pa.array(values)
-            if pa.types.is_nested(array.type):
-                raise pa.ArrowInvalid("nested")
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            array = pa.array([_as_text(v) for v in values], pa.string())
-        out[name] = array
+    out = {name: _column([r.get(name) for r in rows]) for name in names}
     return pa.table(out) if out else pa.table({})
+
+
+def _column(values: list) -> pa.Array:
+    try:
+        array = pa.array(values)
+        if not pa.types.is_nested(array.type):
+            return array
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
+    return pa.array([_as_text(v) for v in values], pa.string())
 
 
 def _as_text(value: object) -> str | None:

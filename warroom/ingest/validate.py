@@ -86,44 +86,85 @@ def check_columns(table: Table, names: list[str], where: str = "the batch") -> N
 
 
 def validate(table: Table, batch: pa.Table, timezone: str = "Asia/Shanghai") -> Validation:
-    """Coerce and check every column; return the good rows in exactly `table.arrow_schema` and the rejects."""
-    check_columns(table, batch.column_names)
+    """Coerce and check every column; return the good rows in exactly `table.arrow_schema` and the rejects.
+
+    Only masks with a failure in them are kept, and each rule first asks a one-call question (how many
+    values fail, the column's min and max) before building a mask: a clean 1,000-row push costs about a
+    third of what building every mask and OR-ing them did, and that is the common case of a live feed.
+    """
+    names = batch.column_names
+    check_columns(table, names)
+    present = set(names)
     n = batch.num_rows
     arrays: list[pa.Array] = []
-    problems: list[tuple[str, str, pa.Array]] = []  # (column, rule, mask)
+    problems: list[tuple[str, str, pa.Array]] = []  # (column, rule, mask), masks with a true value only
     for col in table.columns:
-        if col.name not in batch.column_names:
+        if col.name not in present:
             arrays.append(pa.nulls(n, col.type.arrow))
             continue
         coerced = coerce(col.type, batch.column(col.name), timezone)
         values = coerced.values
-        problems += [(col.name, rule, mask) for rule, mask in coerced.problems]
-        parse_failed = _any([m for _, m in coerced.problems], n)
-        if col.required:
-            problems.append((col.name, "required", pc.and_(values.is_null(), pc.invert(parse_failed))))
+        failed = [(rule, mask) for rule, mask in coerced.problems if mask.true_count]
+        problems += [(col.name, rule, mask) for rule, mask in failed]
+        if col.required and values.null_count:
+            missing = values.is_null()
+            if failed:
+                missing = pc.and_(missing, pc.invert(_any([m for _, m in failed], n)))
+            if missing.true_count:
+                problems.append((col.name, "required", missing))
         problems += [(col.name, rule, mask) for rule, mask in _value_rules(col, values)]
         arrays.append(values)
+    if not problems:
+        return Validation(pa.Table.from_arrays(arrays, schema=_arrow_schema(table)))
     bad = _any([m for _, _, m in problems], n)
     bad_rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
-    if len(bad_rows):
-        good = pc.invert(bad)
-        arrays = [pc.filter(a, good) for a in arrays]
-    accepted = pa.Table.from_arrays(arrays, schema=table.arrow_schema)
+    good = pc.invert(bad)
+    arrays = [pc.filter(a, good) for a in arrays]
+    accepted = pa.Table.from_arrays(arrays, schema=_arrow_schema(table))
     return Validation(accepted, _rejects(table, batch, problems, bad_rows), bad_rows)
 
 
+_SCHEMAS: dict[int, tuple[Table, pa.Schema]] = {}
+
+
+def _arrow_schema(table: Table) -> pa.Schema:
+    """table.arrow_schema, built once per table (it is rebuilt on every access, 30 us a push)."""
+    hit = _SCHEMAS.get(id(table))
+    if hit is None or hit[0] is not table:
+        hit = _SCHEMAS[id(table)] = (table, table.arrow_schema)
+    return hit[1]
+
+
 def _value_rules(col, values: pa.Array) -> list[tuple[str, pa.Array]]:
+    """(rule, mask) for each value rule that some value fails; none for a clean column."""
     out = []
-    if col.enum:
+    present = len(values) - values.null_count
+    if col.enum and present:
         allowed = pc.is_in(values, value_set=pa.array(col.enum))
-        out.append(("enum", pc.and_(values.is_valid(), pc.invert(allowed))))
+        if allowed.true_count < present:  # is_in is false for nulls, so the others are the failures
+            out.append(("enum", pc.and_(values.is_valid(), pc.invert(allowed))))
+    bounds = []
     if col.type is ColumnType.TIMESTAMP:
         lo, hi = (pa.scalar(t, type=values.type) for t in TIME_WINDOW)
-        outside = pc.or_(pc.less(values, lo), pc.greater_equal(values, hi))
-        out.append(("time_window", pc.fill_null(outside, False)))
-    for rule, bound, compare in (("minimum", col.minimum, pc.less), ("maximum", col.maximum, pc.greater)):
-        if bound is not None:
-            out.append((rule, pc.fill_null(compare(values, _bound_scalar(bound, values.type)), False)))
+        bounds.append(("time_window", lambda v: pc.or_(pc.less(v, lo), pc.greater_equal(v, hi)), lo, hi))
+    if col.minimum is not None:
+        lo = _bound_scalar(col.minimum, values.type)
+        bounds.append(("minimum", lambda v, lo=lo: pc.less(v, lo), lo, None))
+    if col.maximum is not None:
+        hi = _bound_scalar(col.maximum, values.type)
+        bounds.append(("maximum", lambda v, hi=hi: pc.greater(v, hi), None, hi))
+    if bounds and present:
+        smallest, largest = pc.min_max(values).values()
+        for rule, outside, lo, hi in bounds:
+            below = lo is not None and pc.less(smallest, lo).as_py()
+            above = (
+                hi is not None
+                and (
+                    pc.greater_equal(largest, hi) if rule == "time_window" else pc.greater(largest, hi)
+                ).as_py()
+            )
+            if below or above:
+                out.append((rule, pc.fill_null(outside(values), False)))
     return out
 
 

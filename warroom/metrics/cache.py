@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import ibis.expr.datashape as ds
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
@@ -35,10 +36,62 @@ def slot(key: str, dtype: dt.DataType) -> ir.Value:
     return Slot(key, dtype).to_expr()
 
 
+class LocalBucket(ops.Value):
+    """The UTC instant where the local minute / hour / day holding `arg` starts, in a zone `offset` seconds
+    east of UTC (fixed over the query's range: compile._offset checks it).
+
+    Why an op of its own: the portable form (shift, truncate, shift back, cast; `portable` lowers to it)
+    runs on TIMESTAMPTZ through DuckDB's ICU calendar, and at scale 10 bucketing took 60% of an hourly GMV
+    query (14.2 ms vs 5.7 ms, the same rows). On DuckDB it is integer arithmetic on the stored microseconds.
+    """
+
+    arg: ops.Value
+    grain: str  # minute | hour | day
+    offset: int
+    dtype = dt.Timestamp(timezone="UTC")
+    shape = ds.columnar
+
+
+_GRAIN_US = {"minute": 60_000_000, "hour": 3_600_000_000, "day": 86_400_000_000}
+_TRUNC = {"minute": "m", "hour": "h", "day": "D"}
+
+
+def local_bucket(ts: ir.TimestampValue, grain: str, offset_seconds: int) -> ir.TimestampValue:
+    return LocalBucket(ts, grain, offset_seconds).to_expr()
+
+
+def portable(expr: ir.Table) -> ir.Table:
+    """The expression in plain Ibis operations, for engines other than DuckDB (Spark) and plain ibis.to_sql."""
+    if not any(True for _ in expr.op().find(LocalBucket)):
+        return expr
+
+    def lower(node, rewritten):
+        node = node.__recreate__(rewritten) if rewritten else node  # on the already rewritten relations
+        if not isinstance(node, LocalBucket):
+            return node
+        shift = ibis.interval(seconds=node.offset)
+        # Ibis types the truncation as a zone-less timestamp; the session zone is UTC, so the cast back
+        # gives the bucket's UTC instant.
+        ts = node.arg.to_expr()
+        return ((ts + shift).truncate(_TRUNC[node.grain]) - shift).cast("timestamp('UTC')").op()
+
+    return expr.op().replace(lower).to_expr()
+
+
 class _ParamCompiler(DuckDBCompiler):
     def visit_Slot(self, op: Slot, *, key: str, dtype: dt.DataType) -> sge.Expression:
         # Cast, so DuckDB types the parameter by the column it meets rather than guessing from the value.
         return self.cast(sge.Placeholder(this=key), dtype)
+
+    def visit_LocalBucket(
+        self, op: LocalBucket, *, arg: sge.Expression, grain: str, offset: int
+    ) -> sge.Expression:
+        # make_timestamptz((epoch_us(arg) + shift) // width * width - shift); sqlglot adds no parentheses of
+        # its own to a tree built by hand, hence the Paren nodes.
+        width, shift = sge.convert(_GRAIN_US[grain]), sge.convert(offset * 1_000_000)
+        local_us = sge.Paren(this=sge.Add(this=self.f.epoch_us(arg), expression=shift))
+        floored = sge.Paren(this=sge.Mul(this=sge.IntDiv(this=local_us, expression=width), expression=width))
+        return self.f.make_timestamptz(sge.Sub(this=floored, expression=shift))
 
 
 _COMPILER = _ParamCompiler()

@@ -8,6 +8,7 @@ no orders still gets a row; a group that ignores a dimension (a share of all att
 keys it keeps. Ratios, derived and cumulative metrics are then columns over that one table.
 """
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from ibis import _
 from warroom.errors import UserError
 from warroom.metrics import access, view
 from warroom.metrics import expr as ex
-from warroom.metrics.cache import slot
+from warroom.metrics.cache import local_bucket, slot
 from warroom.metrics.catalog import BUCKET_SECONDS, Catalog, Metric
 from warroom.metrics.query import Filter, MetricQuery, validate_query
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from warroom.metrics.rollups import Rollup
 
 GRAIN_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_TRUNC = {"minute": "m", "hour": "h", "day": "D"}
 _ADDITIVE = ("sum", "count", "count_distinct")  # no rows means 0, not unknown
 # Aggregates whose per-minute values combine into any coarser bucket: how a rollup's minutes are merged.
 _MERGE = {"sum": "sum", "count": "sum", "min": "min", "max": "max"}
@@ -289,10 +289,7 @@ def _value(catalog: Catalog, name: str, ignore: tuple[str, ...], cumulative: boo
 
 
 def _bucket(ts: ir.TimestampValue, grain: str, offset: timedelta) -> ir.TimestampValue:
-    shift = ibis.interval(seconds=int(offset.total_seconds()))
-    # Ibis types the truncation as a zone-less timestamp; the session zone is UTC (set by Ibis), so the cast
-    # back gives the bucket's UTC instant.
-    return ((ts + shift).truncate(_TRUNC[grain]) - shift).cast("timestamp('UTC')")
+    return local_bucket(ts, grain, int(offset.total_seconds()))
 
 
 def _bucket_start(t: datetime, grain: str, offset: timedelta) -> datetime:
@@ -427,12 +424,31 @@ def _scan(
     by = {d: view.dimension_value(catalog, t, group.table, d) for d in dims}
     if window.grain:
         by = {"time": _bucket(ts, window.grain, window.offset), **by}
-    aggs = {alias: _measure(catalog, t, leaf) for leaf, alias in leaves}
+    bounded = lo is not None or hi is not None
+    aggs = {alias: _measure(catalog, t, leaf, _implied(leaf, bounded)) for leaf, alias in leaves}
     return t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
 
 
-def _measure(catalog: Catalog, t: ir.Table, leaf: Metric) -> ir.Scalar:
-    where = view.compile_expr(catalog, t, leaf.filter) if leaf.filter is not None else None
+def _implied(leaf: Metric, bounded: bool) -> bool:
+    """True when the leaf's filter is `notnull(<its time column>)` and the scan bounds that column: the
+    range already drops the nulls, and an aggregate FILTER that is always true still costs DuckDB's hash
+    aggregate its fast path (paid GMV by category at scale 10: 8.3 ms vs 6.4 ms)."""
+    f = leaf.filter
+    return (
+        bounded
+        and isinstance(f, ast.Call)
+        and isinstance(f.func, ast.Name)
+        and f.func.id == "notnull"
+        and len(f.args) == 1
+        and not f.keywords
+        and leaf.time is not None
+        and ast.dump(f.args[0]) == ast.dump(leaf.time)
+    )
+
+
+def _measure(catalog: Catalog, t: ir.Table, leaf: Metric, implied: bool = False) -> ir.Scalar:
+    """The leaf's aggregate; `implied`: its filter holds for every row of t (see _implied)."""
+    where = view.compile_expr(catalog, t, leaf.filter) if leaf.filter is not None and not implied else None
     if leaf.agg == "count":
         return t.count(where=where)
     value = view.compile_expr(catalog, t, leaf.expr)  # type: ignore[arg-type]
@@ -449,8 +465,7 @@ def _running_total(table: ir.Table, aliases: list[str], dims: list[str], window:
     """Running sums since local midnight per key, then only the buckets the query asked for."""
     if not window.grain:
         return table
-    shift = ibis.interval(seconds=int(window.offset.total_seconds()))
-    day = (table.time + shift).truncate("D")
+    day = _bucket(table.time, "day", window.offset)
     w = ibis.cumulative_window(group_by=[day, *[table[d] for d in dims]], order_by=table.time)
     table = table.mutate(**{a: table[a].sum().over(w) for a in aliases})
     if window.time_from is None:

@@ -22,7 +22,7 @@ from warroom.metrics import access, rollups, view
 from warroom.metrics import expr as ex
 from warroom.metrics.access import Forbidden, Principal
 from warroom.metrics.backends import Backend, DuckDBBackend, backend_for
-from warroom.metrics.cache import Compiled, ShapeCache, bind_literals
+from warroom.metrics.cache import Compiled, ShapeCache, bind_literals, portable
 from warroom.metrics.catalog import Catalog, load_catalog
 from warroom.metrics.compile import Values, _offset, bound_values, compile_query
 from warroom.metrics.query import Filter, MetricQuery, validate_query
@@ -111,7 +111,7 @@ def _execute(backend: Backend, compiled: Compiled, values: dict) -> tuple[pa.Tab
         shown = ", ".join(f"${k} = {_shown(v)}" for k, v in sorted(values.items()))
         return rows, compiled.sql + (f"\n-- parameters: {shown}" if values else "")
     # Engines without named parameters (Spark) get the cached expression with the values as literals.
-    sql = str(ibis.to_sql(bind_literals(compiled.expr, values), dialect=backend.dialect))
+    sql = str(ibis.to_sql(portable(bind_literals(compiled.expr, values)), dialect=backend.dialect))
     return backend.execute(sql), sql
 
 

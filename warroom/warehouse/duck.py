@@ -84,6 +84,9 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path), read_only=read_only)
         self.write_lock = threading.Lock()
+        self._reader = threading.local()
+        self._readers: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
+        self._readers_lock = threading.Lock()
         if not read_only:
             self._con.execute(create_tables_sql())
             add_missing_columns(self._con)
@@ -92,25 +95,39 @@ class Warehouse:
     def read(self, sql: str, params: dict | None = None) -> pa.Table:
         """The rows of one SELECT, on a cursor of its own, counted in `reads_in_this_thread` (the live hub
         counts what each refresh asks, so 200 viewers can be seen to cost the queries of one)."""
-        cursor = self.cursor()
-        try:
-            # Buckets truncate and epochs cast TIMESTAMPTZ in the session zone: UTC, as Ibis assumes. SET is
-            # per cursor (session), so no other reader or writer of the warehouse is affected.
-            cursor.execute("SET TimeZone = 'UTC'")
-            rows = cursor.sql(sql, params=params).to_arrow_table()
-        finally:
-            cursor.close()
+        rows = self._reader_cursor().sql(sql, params=params).to_arrow_table()
         _THREAD.reads = reads_in_this_thread() + 1
         record = getattr(_THREAD, "record", None)
         if record is not None:
             record.append({"sql": sql, "params": dict(params or {})})
         return rows
 
+    def _reader_cursor(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's reading cursor, made once: a cursor and its SET per read were a fifth of
+        a small metric query's time (bench/metrics.py)."""
+        cursor = getattr(self._reader, "cursor", None)
+        if cursor is None:
+            cursor = self.cursor()
+            # Buckets truncate and epochs cast TIMESTAMPTZ in the session zone: UTC, as Ibis assumes. SET is
+            # per cursor (session), so no other reader or writer of the warehouse is affected.
+            cursor.execute("SET TimeZone = 'UTC'")
+            self._reader.cursor = cursor
+            with self._readers_lock:
+                for _, old in [r for r in self._readers if not r[0].is_alive()]:
+                    old.close()  # its thread has ended
+                self._readers = [r for r in self._readers if r[0].is_alive()]
+                self._readers.append((threading.current_thread(), cursor))
+        return cursor
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection for the calling thread (cheap: shares the open database)."""
         return self._con.cursor()
 
     def close(self) -> None:
+        with self._readers_lock:
+            for _, cursor in self._readers:
+                cursor.close()
+            self._readers = []
         self._con.close()
 
     def __enter__(self) -> "Warehouse":

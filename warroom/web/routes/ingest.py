@@ -17,22 +17,24 @@ are not a 4xx: the valid rows are written and the others go to the quarantine wi
 import asyncio
 import csv
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from warroom.access import verify_token
 from warroom.errors import UserError
 from warroom.ingest.readers import table_of_rows
 from warroom.ingest.writer import Push, prepare
-from warroom.meta import User
 from warroom.schema import get_table
-from warroom.web.auth import MetaDep, NotLoggedIn
-from warroom.web.deps import RuntimeDep
+from warroom.web.auth import NotLoggedIn
+from warroom.web.deps import get_runtime
+from warroom.web.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1")
 
@@ -44,6 +46,11 @@ FORMATS = {
     "text/csv": "csv",
     "application/vnd.apache.arrow.stream": "arrow",
 }
+
+
+# Parsing and validating is CPU work under the GIL: a thread per core, not the shared pool's 40, which
+# with a few dozen pushes in flight spent its time handing the GIL around.
+_PREPARERS = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="ingest-prepare")
 
 
 class NotAllowed(UserError):
@@ -58,12 +65,17 @@ class UnsupportedType(UserError):
     status_code = 415
 
 
-def body_limit(rt: RuntimeDep) -> int:
+async def body_limit(request: Request) -> int:
     """The largest body accepted, in bytes (WARROOM_INGEST_MAX_BODY_MB; a dependency tests can override)."""
-    return int(rt.settings.ingest_max_body_mb * (1 << 20))
+    return int(get_runtime(request).settings.ingest_max_body_mb * (1 << 20))
 
 
-def ingest_user(request: Request, meta: MetaDep) -> User:
+async def ingest_user(request: Request) -> str:
+    """The pusher's username, from a bearer token of scope `ingest`.
+
+    async: a sync dependency (and its session dependency) cost a thread hop each, a third of the CPU at
+    hundreds of pushes a second. The lookup itself is shared by the pushes waiting on it (_TokenLookups).
+    """
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise NotLoggedIn(
@@ -71,33 +83,89 @@ def ingest_user(request: Request, meta: MetaDep) -> User:
             "(create one: warroom tokens create USER --name pusher --scope ingest)"
         )
     ip = request.client.host if request.client else None
-    user = verify_token(meta, token=header[7:].strip(), scope="ingest", ip=ip)
-    if user is None:
+    username = await _TokenLookups.of(get_runtime(request)).owner(header[7:].strip(), ip)
+    if username is None:
         raise NotAllowed("the API token is unknown, revoked, or lacks the 'ingest' scope")
-    return user
+    return username
+
+
+class _TokenLookups:
+    """Token checks shared by the pushes that wait for them, never by one that came after a check began.
+
+    A feed sends many pushes at once with one token; looking it up for each (a metadata session and two
+    queries) was a fifth of a push's CPU. Per (token, client address), one lookup runs at a time; pushes
+    arriving meanwhile wait for the next one, which starts after they arrived, so each push is judged by
+    the metadata as it was when the push came or later: a revoked token stops at once, as before.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._next: dict[tuple[str, str | None], asyncio.Future] = {}  # the round new pushes join
+        self._running: set[tuple[str, str | None]] = set()
+
+    @classmethod
+    def of(cls, rt: Runtime) -> "_TokenLookups":
+        loop = asyncio.get_running_loop()
+        if (
+            _LOOKUPS.get("loop") is not loop or _LOOKUPS["lookups"].rt is not rt
+        ):  # a TestClient has its own loop
+            _LOOKUPS.update(loop=loop, lookups=cls(rt))
+        return _LOOKUPS["lookups"]
+
+    async def owner(self, token: str, ip: str | None) -> str | None:
+        key = (token, ip)
+        round_ = self._next.get(key)
+        if round_ is None:
+            round_ = self._next[key] = asyncio.get_running_loop().create_future()
+            if key not in self._running:
+                self._running.add(key)
+                asyncio.get_running_loop().create_task(self._run(key))
+        return await asyncio.shield(round_)
+
+    async def _run(self, key: tuple[str, str | None]) -> None:
+        try:
+            while key in self._next:
+                round_ = self._next.pop(key)  # pushes from now on join the next round
+                try:
+                    round_.set_result(await run_in_threadpool(_token_owner, self.rt, *key))
+                except Exception as exc:  # every waiter gets the lookup's own error
+                    round_.set_exception(exc)
+        finally:
+            self._running.discard(key)
+
+
+_LOOKUPS: dict = {}
+
+
+def _token_owner(rt: Runtime, token: str, ip: str | None) -> str | None:
+    with rt.meta() as session:
+        user = verify_token(session, token=token, scope="ingest", ip=ip)
+        return None if user is None else user.username
 
 
 @router.post("/ingest/{table}")
 async def push(
     table: str,
     request: Request,
-    rt: RuntimeDep,
-    user: Annotated[User, Depends(ingest_user)],
+    username: Annotated[str, Depends(ingest_user)],
     limit: Annotated[int, Depends(body_limit)],
     source: str = "",
-) -> dict:
+) -> Response:
     """Validate and store a batch of rows; answered once they are durable. `source` names the sender."""
+    rt = get_runtime(request)
     spec = get_table(table)
     kind, charset = _content_type(request.headers.get("content-type", ""))
     body = await _read_body(request, limit)
-    label = f"http:{user.username}" + (f":{source}" if source else "")
-    pending = await run_in_threadpool(_prepare, spec.name, kind, charset, body, label, rt.settings.timezone)
+    label = f"http:{username}" + (f":{source}" if source else "")
+    pending = await asyncio.get_running_loop().run_in_executor(
+        _PREPARERS, _prepare, spec.name, kind, charset, body, label, rt.settings.timezone
+    )
     report = await asyncio.wrap_future(rt.writer.submit(pending))
     listed = [
         {"row": r.row_number, "column": r.column, "rule": r.rule, "message": r.message}
         for r in pending.rejects[:MAX_LISTED]
     ]
-    return {
+    answer = {
         "ok": True,
         "table": spec.name,
         "received": report.received,
@@ -108,6 +176,8 @@ async def push(
         "rejects": listed,
         "rejects_not_listed": len(pending.rejects) - len(listed),
     }
+    # Encoded here: letting FastAPI validate and encode a returned dict cost as much as the Arrow parse.
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 def _content_type(header: str) -> tuple[str, str]:
@@ -148,8 +218,39 @@ def _prepare(table: str, kind: str, charset: str, body: bytes, source: str, time
 
 
 def _jsonl(body: bytes, charset: str) -> pa.Table:
+    text = _text(body, charset)
+    rows = _jsonl_at_once(text)
+    if rows is None:
+        rows = _jsonl_line_by_line(text)
+    return table_of_rows(rows)
+
+
+def _jsonl_at_once(text: bytes) -> list[dict] | None:
+    """The rows of a well-formed body in one orjson call, or None when a line is not exactly one object.
+
+    Each line is wrapped in its own array: `[[line 1],[line 2],...]`. When the outer array has one element
+    per line, no `],[` was swallowed inside a value, so each inner array is one line's content; a line is
+    one object exactly when its array holds one dict (blank lines hold none). One call instead of a call per
+    line halves the parse; a body that fails any of this goes line by line, which names the bad line.
+    """
+    try:
+        lines = orjson.loads(b"[[" + text.replace(b"\n", b"],[") + b"]]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(lines) != text.count(b"\n") + 1:
+        return None
     rows = []
-    for number, line in enumerate(_text(body, charset).split(b"\n"), start=1):
+    for line in lines:
+        if len(line) == 1 and type(line[0]) is dict:
+            rows.append(line[0])
+        elif line:
+            return None
+    return rows
+
+
+def _jsonl_line_by_line(text: bytes) -> list[dict]:
+    rows = []
+    for number, line in enumerate(text.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -159,7 +260,7 @@ def _jsonl(body: bytes, charset: str) -> pa.Table:
         if not isinstance(value, dict):
             raise UserError(f"line {number} is a JSON {_kind(value)}, not an object; nothing was written")
         rows.append(value)
-    return table_of_rows(rows)
+    return rows
 
 
 def _json(body: bytes, charset: str) -> pa.Table:
