@@ -2,13 +2,15 @@
 and repurchase with the customers most at risk of churning (warroom.analyses.ops.segments, retention).
 
 Both read every customer's whole purchase history and fit a model, which takes far longer than the live
-panels and changes slowly: each is computed at most once per REFRESH of the board's clock (per viewer
-policy) and the panel says when it was computed. The board's filters do not apply (a segment is a
-customer's, not a channel's), and the panels say so.
+panels and changes slowly. So each viewer policy's panels are recomputed only once the room's clock has
+moved REFRESH past the last computation and at least MIN_WALL real seconds have passed (a replay at 60x
+would otherwise refit every 10 s); the panel says as of when. The board's filters do not apply (a segment
+is a customer's, not a channel's), and the panels say so.
 """
 
+import time
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from threading import Lock
 
 from warroom.analyses.ops.retention import churn
@@ -18,34 +20,32 @@ from warroom.analyses.overview import day_start
 from warroom.web.boards.board import BoardRequest
 
 REFRESH = timedelta(minutes=10)
+MIN_WALL = 60.0  # seconds
 AT_RISK = 10  # customers listed
-_CACHE: OrderedDict[tuple, dict] = OrderedDict()
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # (warehouse, policy) -> (room time, wall time, panels)
 _CACHE_SIZE = 32
 _LOCK = Lock()
 
 
 def customer_panels(req: BoardRequest) -> dict[str, dict]:
-    """{"segments": {...}, "churn": {...}}, recomputed when the board's clock enters a new REFRESH slot
-    (or the policy differs); computed_at says as of when."""
+    """{"segments": {...}, "churn": {...}}, from the cache unless it is due (see the module's doc)."""
     if req.fresh:  # asked to run every statement (a panel's SQL): no cache
         return _compute(req)
-    slot = _slot(req.now)
-    key = (id(req.warehouse), repr(req.principal), slot)
+    key = (id(req.warehouse), repr(req.principal))
     with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+        cached = _CACHE.get(key)
+    if cached is not None:
+        room, wall, panels = cached
+        moved = req.now - room
+        if timedelta(0) <= moved < REFRESH or time.monotonic() - wall < MIN_WALL:
+            return panels
     panels = _compute(req)
     with _LOCK:
-        _CACHE[key] = panels
+        _CACHE[key] = (req.now, time.monotonic(), panels)
+        _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return panels
-
-
-def _slot(now: datetime) -> datetime:
-    step = int(REFRESH.total_seconds())
-    return datetime.fromtimestamp(int(now.timestamp()) // step * step, now.tzinfo)
 
 
 def _compute(req: BoardRequest) -> dict[str, dict]:
