@@ -32,6 +32,9 @@ class Notification:
     summary_zh: str
     summary_en: str
     link: str
+    # (action, path) links to ack / claim / resolve this alert from the message (warroom.alerts.links):
+    # signed by the sender for the outbox row it sends, so empty until then and on resolutions.
+    actions: tuple[tuple[str, str], ...] = ()
 
     @property
     def status(self) -> str:
