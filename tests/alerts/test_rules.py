@@ -120,7 +120,7 @@ def test_yaml_syntax_errors_and_wrong_shapes_are_located():
     with pytest.raises(RuleFileError) as caught:
         parse_rules("rules:\n  - id: a\n   metric: [", "x.yaml")
     assert caught.value.problems[0].where.startswith("x.yaml:")
-    with pytest.raises(RuleFileError, match="one key, rules"):
+    with pytest.raises(RuleFileError, match="expected a mapping of rules"):
         parse_rules("- id: a\n", "x.yaml")
     with pytest.raises(RuleFileError, match="duplicate key"):
         parse_rules(GOOD.replace("    for: 5m\n", "    for: 5m\n    for: 6m\n"), "x.yaml")

@@ -22,7 +22,8 @@ def labels_of(mapping: dict[str, str]) -> Labels:
 class Notification:
     rule_id: str
     labels: Labels
-    kind: str  # "firing" (first time), "repeat" (still firing after the repeat interval), "resolved"
+    kind: str  # "firing" (first time), "repeat" (still firing after the repeat interval), "resolved",
+    # "escalation" (critical, nobody acknowledged it in time: sent to the rule's escalation channels)
     at: datetime
     fired_at: datetime
     value: float | None

@@ -89,7 +89,7 @@ def load_states(session: Session, rule_ids: Sequence[str]) -> dict[str, dict[Lab
         out[r.rule_id][labels] = AlertState(
             rule_id=r.rule_id, labels=labels, status=r.status, active_since=r.active_since, value=r.value,
             fired_at=r.fired_at, notified_at=r.notified_at, clear_since=r.clear_since,
-            resolved_at=r.resolved_at, muted_by=r.muted_by,
+            resolved_at=r.resolved_at, muted_by=r.muted_by, escalated_at=r.escalated_at,
         )  # fmt: skip
     return out
 
@@ -120,7 +120,8 @@ def save_states(
                     rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team,
                     severity=rule.severity, status=s.status, active_since=s.active_since, value=s.value,
                     fired_at=s.fired_at, notified_at=s.notified_at, clear_since=s.clear_since,
-                    resolved_at=s.resolved_at, muted_by=s.muted_by, summary_zh=zh, summary_en=en, link=link,
+                    resolved_at=s.resolved_at, muted_by=s.muted_by, escalated_at=s.escalated_at,
+                    summary_zh=zh, summary_en=en, link=link,
                     updated_at=now,
                 )
             )  # fmt: skip

@@ -18,8 +18,13 @@ _ACTION = {
     "en": {"ack": "ack", "claim": "claim", "resolve": "resolve"},
 }
 _KIND = {
-    "zh": {"firing": "告警", "repeat": "持续", "resolved": "恢复"},
-    "en": {"firing": "FIRING", "repeat": "STILL FIRING", "resolved": "RESOLVED"},
+    "zh": {"firing": "告警", "repeat": "持续", "resolved": "恢复", "escalation": "升级:无人确认"},
+    "en": {
+        "firing": "FIRING",
+        "repeat": "STILL FIRING",
+        "resolved": "RESOLVED",
+        "escalation": "ESCALATED: unacknowledged",
+    },
 }
 
 
