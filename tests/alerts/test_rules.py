@@ -159,7 +159,14 @@ PACK_METRICS = {
     "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "refund_count",
     "refund_rate", "payment_failure_rate", "latency_p99", "error_rate_5xx", "host_cpu", "host_scrapes",
 }  # fmt: skip
-VOLUME_METRICS = {"orders", "sessions", "refund_count", "payment_attempts", "sampled_requests", "units_ordered"}
+VOLUME_METRICS = {
+    "orders",
+    "sessions",
+    "refund_count",
+    "payment_attempts",
+    "sampled_requests",
+    "units_ordered",
+}
 
 
 def test_the_builtin_pack_covers_the_sale_day():
