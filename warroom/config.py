@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     sale_day: str = Field(
         "11-11",
         description="The sale's day as MM-DD (local time): the big screen counts down to its start, then to its end.",
+    )
+
+    # The key of the signed ack / claim / resolve links in notifications (warroom/alerts/links.py). Empty: a
+    # random one is generated once into home/alert_link_secret (mode 0600). A SecretStr: never in a repr or log.
+    alert_link_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Key signing the ack / claim / resolve links in alert messages; empty: generated into "
+        "home/alert_link_secret on first use. Changing it voids every link already sent.",
+    )
+    # 24 h: a sale day's shift; a link found the morning after is better refused than acting on a new episode.
+    alert_link_expiry_hours: float = Field(
+        24.0, description="How long an ack / claim / resolve link in an alert message stays valid, in hours."
     )
 
     # DESIGN.md and the access policies say nothing of who may read a panel's SQL; it names tables, columns

@@ -29,10 +29,11 @@ from warroom.access import (
     hash_password,
 )
 from warroom.access import users as users_module
+from warroom.alerts.links import LinkClaims, sign
 from warroom.config import Settings
 from warroom.ingest import ingest_batch
 from warroom.meta import open_metadata
-from warroom.meta.alerts import AlertStateRow, SilenceRow
+from warroom.meta.alerts import AlertStateRow, OutboxRow, SilenceRow
 from warroom.web.app import create_app
 from warroom.web.runtime import Runtime
 
@@ -118,11 +119,19 @@ def room(sale, module_metadata_url, tmp_path_factory) -> Iterator[SimpleNamespac
         silence = SilenceRow(rule_id="p99_latency", matchers=[], starts_at=fired, ends_at=NOW + timedelta(hours=1),
                              created_by="tec", comment="", created_at=fired)  # fmt: skip
         s.add(silence)
+        # the message that alert was sent in: the ack link of the matrix is for it
+        outbox = OutboxRow(
+            key="p99_latency|matrix", rule_id="p99_latency", labels_key="service=payment", team="tech",
+            channel="tech_chat", kind="firing", created_at=fired, next_attempt_at=fired, status="sent",
+            payload={"fired_at": fired.isoformat(), "summary_zh": "支付 p99 2.4 秒", "summary_en": "payment p99 2.4 s"},
+        )  # fmt: skip
+        s.add(outbox)
         s.commit()
         ids = {"victim_token": victim_token.id, "silence": silence.id}
     report = ingest_batch(sale, "customers", pa.Table.from_pylist([QUARANTINED]), "crm-export.csv")
     assert report.rejected == 1
     runtime = Runtime(settings, sale, meta, _now=lambda: NOW)
+    ids["ack_link"] = sign(runtime.link_secret(), LinkClaims(outbox.id, "ack", NOW + timedelta(days=1)))
     with TestClient(create_app(runtime), follow_redirects=False) as client:
 
         def headers(caller: str) -> dict[str, str]:

@@ -108,6 +108,16 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             data={"rule_id": "p99_latency", "labels_key": "service=payment"},
         )
     ],
+    # Reached without a login, by the signature alone (warroom/web/routes/alert_links.py): a valid link's GET
+    # is its confirmation page for anyone holding it; an altered one is refused whoever asks. No POST of the
+    # valid link here: it acts once, and tests/alerts/test_action_links.py follows one end to end.
+    ("GET", "/alerts/link/{token}"): [
+        Case("/alerts/link/{ack_link}", PUBLIC),
+        Case("/alerts/link/1.ack.1.AAAAAAAAAAAAAAAAAAAAAA", "400 400 400 400 400 400 400"),
+    ],
+    ("POST", "/alerts/link/{token}"): [
+        Case("/alerts/link/1.ack.1.AAAAAAAAAAAAAAAAAAAAAA", "400 400 400 400 400 400 400", data={})
+    ],
     ("POST", "/alerts/silences"): [Case("/alerts/silences", TEAM_FORM, data={"rule_id": "p99_latency"})],
     ("POST", "/alerts/silences/{silence_id}/end"): [
         Case("/alerts/silences/{silence}/end", TEAM_FORM, data={})

@@ -120,7 +120,7 @@ def test_yaml_syntax_errors_and_wrong_shapes_are_located():
     with pytest.raises(RuleFileError) as caught:
         parse_rules("rules:\n  - id: a\n   metric: [", "x.yaml")
     assert caught.value.problems[0].where.startswith("x.yaml:")
-    with pytest.raises(RuleFileError, match="one key, rules"):
+    with pytest.raises(RuleFileError, match="expected a mapping of rules"):
         parse_rules("- id: a\n", "x.yaml")
     with pytest.raises(RuleFileError, match="duplicate key"):
         parse_rules(GOOD.replace("    for: 5m\n", "    for: 5m\n    for: 6m\n"), "x.yaml")
@@ -159,7 +159,14 @@ PACK_METRICS = {
     "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "refund_count",
     "refund_rate", "payment_failure_rate", "latency_p99", "error_rate_5xx", "host_cpu", "host_scrapes",
 }  # fmt: skip
-VOLUME_METRICS = {"orders", "sessions", "refund_count", "payment_attempts", "sampled_requests"}
+VOLUME_METRICS = {
+    "orders",
+    "sessions",
+    "refund_count",
+    "payment_attempts",
+    "sampled_requests",
+    "units_ordered",
+}
 
 
 def test_the_builtin_pack_covers_the_sale_day():

@@ -47,7 +47,8 @@ def test_points_per_minute_and_label(wh):
 def test_filters_reach_the_query(wh):
     rule = make_rule(metric="requests", filters=(("service", ("cart",)),), window=timedelta(minutes=5))
     got = samples.fetch_samples(wh, rule, T0 + timedelta(minutes=5), SHANGHAI)
-    assert got == {(): [(T0 + timedelta(minutes=2), 1.0)]}
+    # one cart request, at minute 2; requests is a count, so the window's quiet minutes are 0 (fill_empty)
+    assert got == {(): [(T0 + timedelta(minutes=m), 1.0 if m == 2 else 0.0) for m in range(5)]}
 
 
 def test_windows_of_an_hour_read_hour_buckets_and_minutes_otherwise():

@@ -31,6 +31,11 @@ class Action(StrEnum):
     TOKEN_REFUSED = "token_refused"  # a live token presented for a scope it does not have
     TOKEN_REVOKED = "token_revoked"
     ALERT_ACKED = "alert_acked"
+    ALERT_CLAIMED = "alert_claimed"
+    ALERT_RESOLVED = (
+        "alert_resolved"  # by hand: the owner says it is fixed (it fires again if the data disagrees)
+    )
+    ALERT_LINK_REFUSED = "alert_link_refused"  # a notification link that was altered, expired or used
     SILENCE_CREATED = "silence_created"
     SILENCE_ENDED = "silence_ended"
 

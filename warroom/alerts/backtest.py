@@ -67,6 +67,7 @@ def backtest(
         rule_id: {labels: [p[0] for p in points] for labels, points in series.items()}
         for rule_id, series in history.samples.items()
     }
+    fill = {rule.id: samples.empty_is_zero(rule) for rule in minutely}
     states: dict[str, dict[Labels, AlertState]] = {rule.id: {} for rule in rules}
     notes: list[Notification] = []
     live: dict[str, samples.Samples] = {}  # hour-bucket rules' samples, kept while their ranges stay put
@@ -82,12 +83,15 @@ def backtest(
             if rule.id in live:
                 data, volume = live[rule.id], _volume(live, rule)
             else:
-                lo = min(start for start, _ in samples_needed(rule, now, tz))
+                needed = samples_needed(rule, now, tz)
+                lo = min(start for start, _ in needed)
                 data = _before(history.samples[rule.id], times[rule.id], lo, now)
                 volume = None
                 if rule.min_volume is not None:
                     vid = batch.volume_id(rule)
                     volume = _before(history.samples[vid], times[vid], lo, now)
+                if fill[rule.id]:  # as the live tick: a count's empty minutes are 0 (samples.fill_empty)
+                    data = samples.fill_empty(data, needed, "minute")
             states[rule.id], new = evaluate(rule, data, states[rule.id], now, tz=tz, volume=volume)
             notes.extend(new)
     return sorted(notes, key=lambda n: (n.at, n.team, n.rule_id, n.labels))

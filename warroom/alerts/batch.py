@@ -99,9 +99,12 @@ def fetch(
     rules: Sequence[Rule],
     ranges_of: Callable[[Rule], list[Range]],
     tz: ZoneInfo,
+    *,
+    fill: bool = True,
 ) -> Batch:
     """Each rule's samples over its `ranges_of(rule)`, one query per group and span; a rule with a
-    min_volume also gets its volume metric's samples, under volume_id(rule)."""
+    min_volume also gets its volume metric's samples, under volume_id(rule). With `fill`, a count's or
+    sum's empty buckets in those ranges are 0 (samples.fill_empty) for the label sets seen there."""
     out = Batch()
     groups: dict[tuple, list[Rule]] = defaultdict(list)
     for rule in with_volumes(rules):
@@ -126,7 +129,10 @@ def fetch(
                 else:
                     span = next(s for s in got if s[0] <= r[0] and r[1] <= s[1])
                     parts.append(_slice(got[span], r))
-            out.samples[rule.id] = parts[0] if len(parts) == 1 else samples.merge(parts)
+            series = parts[0] if len(parts) == 1 else samples.merge(parts)
+            if fill and samples.empty_is_zero(rule):
+                series = samples.fill_empty(series, wanted[rule.id], grain)
+            out.samples[rule.id] = series
     for rule in rules:  # a rule whose volume cannot be read cannot be judged either
         if rule.min_volume is not None and volume_id(rule) in out.errors:
             out.errors[rule.id] = out.errors[volume_id(rule)]
@@ -143,5 +149,7 @@ def fetch_at(warehouse: Warehouse, rules: Sequence[Rule], now: datetime, tz: Zon
 def fetch_history(
     warehouse: Warehouse, rules: Sequence[Rule], start: datetime, end: datetime, tz: ZoneInfo
 ) -> Batch:
-    """Samples covering every evaluation at times in [start, end] (samples.history_ranges per rule)."""
-    return fetch(warehouse, rules, lambda rule: samples.history_ranges(rule, start, end, tz), tz)
+    """Samples covering every evaluation at times in [start, end] (samples.history_ranges per rule).
+    Not filled: a label set first seen at noon must not read 0 at 9:00; the backtest fills each step's
+    own ranges, as the live tick does."""
+    return fetch(warehouse, rules, lambda rule: samples.history_ranges(rule, start, end, tz), tz, fill=False)

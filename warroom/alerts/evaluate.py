@@ -12,6 +12,9 @@ Per label set, Prometheus semantics with two additions (hysteresis and acknowled
   then dropped. Firing again starts a new episode (pending, or firing at once with `for: 0`).
 - no data: a threshold/change/anomaly reading without data neither fires nor holds (so it eventually
   resolves); `absent` rules are how missing data alerts.
+- escalation: a critical rule with `escalate` (its own, or its team's in the rule file) sends a firing
+  alert that nobody acknowledged or claimed within `escalate.after` of firing to `escalate.channels`, once
+  per episode (kind "escalation"); an ack or claim before then, a silence, or resolving prevents it.
 - mutes: a silence drops any notification of a matching alert while it runs (the state still moves; an
   alert whose firing was silenced is notified when the silence ends, if still firing). An ack drops the
   repeats of its episode. `AlertState.muted_by` says which mute applied at the last tick.
@@ -46,6 +49,7 @@ class AlertState:
     clear_since: datetime | None = None  # while firing: since when the condition has not held
     resolved_at: datetime | None = None
     muted_by: str | None = None  # "silence <id>" or "ack <who>" when the last tick's notification was muted
+    escalated_at: datetime | None = None  # when this episode went to the rule's escalation channels (once)
 
 
 class Evaluation(NamedTuple):
@@ -96,10 +100,19 @@ def evaluate(
         state, kind = _step(rule, labels, prior.get(labels), reading, now)
         if state is None:
             continue
+        said_before = state.notified_at is not None  # the team's channels were told at an earlier tick
         if kind is not None:
             state, note = _deliver(rule, state, kind, reading, now, wall, silences, acks, tz)
             if note is not None:
                 notifications.append(note)
+        if said_before and _escalation_due(rule, state, now, wall, silences, acks):
+            notifications.append(
+                replace(
+                    _notification(rule, state, "escalation", reading, now, tz),
+                    channels=rule.escalate.channels,  # type: ignore[union-attr]
+                )
+            )
+            state = replace(state, escalated_at=now)
         states[labels] = state
     return Evaluation(states, tuple(notifications))
 
@@ -154,6 +167,32 @@ def _deliver(
     if kind != "resolved":
         state = replace(state, notified_at=now)
     return replace(state, muted_by=None), note
+
+
+def _escalation_due(
+    rule: Rule,
+    state: AlertState,
+    now: datetime,
+    wall: datetime,
+    silences: tuple[Silence, ...],
+    acks: tuple[Ack, ...],
+) -> bool:
+    """A critical alert firing `escalate.after` since it fired, not acknowledged or claimed in this episode,
+    not silenced now, and not escalated yet: once per episode. The caller also asks that its firing was
+    told at an earlier tick: a silence postpones the escalation (nobody failed to answer what was never
+    said) without restarting its clock, so it follows the firing one tick after the silence ends."""
+    esc = rule.escalate
+    return (
+        esc is not None
+        and rule.severity == "critical"
+        and state.status == "firing"
+        and state.escalated_at is None
+        and state.notified_at is not None
+        and state.fired_at is not None
+        and now - state.fired_at >= esc.after
+        and acknowledged(acks, rule.id, state.labels, state.fired_at) is None
+        and silenced_by(silences, rule.id, dict(state.labels), wall) is None
+    )
 
 
 def _threshold_number(rule: Rule) -> float:

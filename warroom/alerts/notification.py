@@ -22,7 +22,8 @@ def labels_of(mapping: dict[str, str]) -> Labels:
 class Notification:
     rule_id: str
     labels: Labels
-    kind: str  # "firing" (first time), "repeat" (still firing after the repeat interval), "resolved"
+    kind: str  # "firing" (first time), "repeat" (still firing after the repeat interval), "resolved",
+    # "escalation" (critical, nobody acknowledged it in time: sent to the rule's escalation channels)
     at: datetime
     fired_at: datetime
     value: float | None
@@ -32,6 +33,9 @@ class Notification:
     summary_zh: str
     summary_en: str
     link: str
+    # (action, path) links to ack / claim / resolve this alert from the message (warroom.alerts.links):
+    # signed by the sender for the outbox row it sends, so empty until then and on resolutions.
+    actions: tuple[tuple[str, str], ...] = ()
 
     @property
     def status(self) -> str:

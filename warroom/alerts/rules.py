@@ -8,7 +8,7 @@ for the samples `evaluate.samples_needed(rule, now)` names. The file format is d
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,15 @@ class MinVolume:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A critical alert still firing and not acknowledged (nor claimed) `after` its firing is sent, once,
+    to these further channels: the person on call, when the team's chat did not answer."""
+
+    after: timedelta
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     metric: str
@@ -103,6 +112,7 @@ class Rule:
     description: str = ""
     every: timedelta = timedelta(minutes=1)  # judged at whole multiples of this (conditions.judged_at)
     min_volume: MinVolume | None = None
+    escalate: Escalation | None = None  # critical rules only: its own `escalate`, or its team's (file level)
 
 
 # Defaults, each with its reason. clear_for: 5 minutes of five 1-minute ticks keeps a value wobbling around
@@ -246,8 +256,24 @@ def _date(value: Any) -> date:
 
 _RULE_FIELDS = {
     "id", "description", "metric", "filters", "by", "condition", "window", "reduce", "for", "clear_for",
-    "repeat", "severity", "team", "channels", "message", "link", "every", "min_volume",
+    "repeat", "severity", "team", "channels", "message", "link", "every", "min_volume", "escalate",
 }  # fmt: skip
+
+
+def _escalation(reader: Reader, key: str, known_channels: Collection[str] | None) -> Escalation | None:
+    sub = reader.child(key)
+    if sub is None:
+        return None
+    sub.reject_unknown({"after", "channels"})
+    after, channels = sub.get("after", parse_duration), sub.get("channels", _names)
+    if after is not None and after <= timedelta(0):
+        sub.problem("after", "must be longer than 0s")
+        return None
+    for name in channels or ():
+        if known_channels is not None and name not in known_channels:
+            sub.problem("channels", f"{name!r} is not a configured channel")
+            return None
+    return None if after is None or channels is None else Escalation(after, channels)
 
 
 def _every(value: Any) -> timedelta:
@@ -320,9 +346,17 @@ def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels:
         reader.problem("repeat", "must be longer than 0s")
         return None
     volume = _min_volume(reader, known_metrics) if "min_volume" in reader.mapping else None
+    escalate = None
+    if "escalate" in reader.mapping:
+        escalate = _escalation(reader, "escalate", known_channels)
+        if escalate is not None and values["severity"] != "critical":
+            reader.problem("escalate", "only critical rules escalate; make it critical or drop escalate")
+            return None
+        if escalate is None:
+            return None
     if any(v is None for v in values.values()) or ("min_volume" in reader.mapping and volume is None):
         return None
-    return Rule(**values, min_volume=volume)
+    return Rule(**values, min_volume=volume, escalate=escalate)
 
 
 def parse_rules(
@@ -342,11 +376,17 @@ def parse_rules(
     if doc is not None:
         if (
             not isinstance(doc, LocatedDict)
-            or set(doc) != {"rules"}
+            or "rules" not in doc
+            or not set(doc) <= {"rules", "escalation"}
             or not isinstance(doc["rules"], LocatedList)
         ):
-            problems.append(Problem(f"{source}:1", "<file>", "expected a mapping with one key, rules: [...]"))
+            problems.append(
+                Problem(
+                    f"{source}:1", "<file>", "expected a mapping of rules: [...] and, optionally, escalation:"
+                )
+            )
         else:
+            by_team = _team_escalations(doc, source, problems, known_channels)
             seen: dict[str, int] = {}
             for i, item in enumerate(doc["rules"]):
                 path = f"rules[{i}]"
@@ -364,11 +404,36 @@ def parse_rules(
                 elif isinstance(rule_id, str):
                     seen[rule_id] = item.line_of("id")
                 rule = _rule(Reader(item, path, source, problems), known_metrics, known_channels)
+                if rule is not None and rule.escalate is None and rule.severity == "critical":
+                    rule = replace(rule, escalate=by_team.get(rule.team))
                 if rule is not None:
                     rules.append(rule)
     if problems:
         raise RuleFileError(sorted(problems, key=lambda p: (p.where.rsplit(":", 1)[-1].zfill(8), p.path)))
     return tuple(rules)
+
+
+def _team_escalations(
+    doc: LocatedDict, source: str, problems: list[Problem], known_channels: Collection[str] | None
+) -> dict[str, Escalation]:
+    """The file's `escalation: {team: {after, channels}}`: each team's default for its critical rules."""
+    if "escalation" not in doc:
+        return {}
+    if not isinstance(doc["escalation"], LocatedDict):
+        where = f"{source}:{doc.line_of('escalation')}"
+        problems.append(
+            Problem(where, "escalation", "expected a mapping of team: {after: 10m, channels: [...]}")
+        )
+        return {}
+    teams = Reader(doc["escalation"], "escalation", source, problems)
+    teams.reject_unknown(set(TEAMS))
+    out = {}
+    for team in TEAMS:
+        if team in teams.mapping:
+            escalation = _escalation(teams, team, known_channels)
+            if escalation is not None:
+                out[team] = escalation
+    return out
 
 
 def load_rules(path: Path, **known: Collection[str] | None) -> tuple[Rule, ...]:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from warroom.alerts import batch, samples
 from warroom.alerts.channels import load_channels
 from warroom.alerts.evaluate import AlertState, evaluate
+from warroom.alerts.links import LinkSigner, link_secret
 from warroom.alerts.notification import Labels, Notification, group_notifications
 from warroom.alerts.notify import MAX_ATTEMPTS, Channel, next_attempt
 from warroom.alerts.notify.result import DeliveryResult
@@ -88,7 +89,7 @@ def load_states(session: Session, rule_ids: Sequence[str]) -> dict[str, dict[Lab
         out[r.rule_id][labels] = AlertState(
             rule_id=r.rule_id, labels=labels, status=r.status, active_since=r.active_since, value=r.value,
             fired_at=r.fired_at, notified_at=r.notified_at, clear_since=r.clear_since,
-            resolved_at=r.resolved_at, muted_by=r.muted_by,
+            resolved_at=r.resolved_at, muted_by=r.muted_by, escalated_at=r.escalated_at,
         )  # fmt: skip
     return out
 
@@ -119,7 +120,8 @@ def save_states(
                     rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team,
                     severity=rule.severity, status=s.status, active_since=s.active_since, value=s.value,
                     fired_at=s.fired_at, notified_at=s.notified_at, clear_since=s.clear_since,
-                    resolved_at=s.resolved_at, muted_by=s.muted_by, summary_zh=zh, summary_en=en, link=link,
+                    resolved_at=s.resolved_at, muted_by=s.muted_by, escalated_at=s.escalated_at,
+                    summary_zh=zh, summary_en=en, link=link,
                     updated_at=now,
                 )
             )  # fmt: skip
@@ -212,11 +214,17 @@ def tick(
 
 
 def send_outbox(
-    sessions: sessionmaker[Session], channels: Mapping[str, Channel], now: datetime
+    sessions: sessionmaker[Session],
+    channels: Mapping[str, Channel],
+    now: datetime,
+    *,
+    links: LinkSigner | None = None,
 ) -> SendReport:
     """Send the due pending rows of configured channels, one message per team and channel.
 
-    Rows of a channel that is not configured stay pending (shown as not sent) until it is."""
+    Rows of a channel that is not configured stay pending (shown as not sent) until it is. With `links`,
+    each firing or repeat alert in a message carries signed ack / claim / resolve links for its outbox row
+    (made at `now`, so a retried message carries fresh ones)."""
     report = SendReport()
     with sessions() as session:
         due = list(
@@ -232,6 +240,8 @@ def send_outbox(
             if row.channel not in channels:
                 continue
             note = replace(note_from_json(row.payload), channels=(row.channel,))
+            if links is not None and note.kind != "resolved":
+                note = replace(note, actions=links.links(row.id, now))
             rows[(note.key, row.channel)] = row
             notes.append(note)
         for batch in group_notifications(notes):
@@ -283,6 +293,7 @@ class Scheduler:
     clock: Callable[[], datetime]
     tz: ZoneInfo
     interval: float
+    links: LinkSigner | None = None
     last_eval_seconds: float | None = None  # how long the last evaluation of every rule took (self-health)
     ticks: int = 0
 
@@ -292,7 +303,7 @@ class Scheduler:
         report = tick(self.warehouse, self.sessions, self.rules, now, tz=self.tz)
         self.last_eval_seconds = time.perf_counter() - started
         self.ticks += 1
-        return report, send_outbox(self.sessions, self.channels, now)
+        return report, send_outbox(self.sessions, self.channels, now, links=self.links)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self.interval):
@@ -311,5 +322,12 @@ def alerting_scheduler(
     known_channels = channels if settings.alert_channels is not None else None
     rules = builtin_rules(known_metrics=load_catalog().metrics, known_channels=known_channels)
     return Scheduler(
-        warehouse, sessions, rules, channels, clock, settings.tz, settings.alert_interval_seconds
-    )
+        warehouse, sessions, rules, channels, clock, settings.tz, settings.alert_interval_seconds,
+        links=link_signer(settings),
+    )  # fmt: skip
+
+
+def link_signer(settings: Settings) -> LinkSigner:
+    """The signer of the notifications' action links: the configured secret or the home folder's."""
+    secret = link_secret(settings.home, settings.alert_link_secret.get_secret_value())
+    return LinkSigner(secret, timedelta(hours=settings.alert_link_expiry_hours))

@@ -34,6 +34,8 @@ class AlertStateRow(Base):
     clear_since: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     muted_by: Mapped[str | None] = mapped_column(String(128))
+    # when this episode was escalated to the rule's second channels (evaluate.py), once. Migration 0003b.
+    escalated_at: Mapped[datetime | None]
     summary_zh: Mapped[str] = mapped_column(Text, default="")
     summary_en: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(Text, default="")
@@ -68,6 +70,23 @@ class AckRow(Base):
     at: Mapped[datetime]
     by: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # ack: "someone is on it"; claim: "I own it" (an ack that names the owner). Both mute the repeats and
+    # the escalation of the episode. Migration 0003b.
+    kind: Mapped[str] = mapped_column(String(16), default="ack", server_default="ack")
+
+
+class LinkUseRow(Base):
+    """A used action link (warroom.alerts.links): its token's SHA-256 is unique, so a link acts once, even
+    when two clicks race."""
+
+    __tablename__ = "alert_link_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("alert_outbox.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    used_at: Mapped[datetime]
+    ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxRow(Base):

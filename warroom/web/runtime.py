@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from warroom.alerts.links import link_secret
 from warroom.alerts.scheduler import Scheduler, alerting_scheduler
 from warroom.config import Settings
 from warroom.ingest.writer import BatchWriter
@@ -47,9 +48,17 @@ class Runtime:
     writer: BatchWriter = field(init=False)  # the one writer of live pushes (warroom/ingest/writer.py)
     alerts_thread: threading.Thread | None = field(init=False, default=None)  # alerting (issue 8)
     alerts: Scheduler | None = field(init=False, default=None)
+    _link_secret: bytes | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.warehouse)
+
+    def link_secret(self) -> bytes:
+        """The key of the alert messages' action links (warroom.alerts.links): configured, or the home's."""
+        if self._link_secret is None:
+            configured = self.settings.alert_link_secret.get_secret_value()
+            self._link_secret = link_secret(self.settings.home, configured)
+        return self._link_secret
 
     def now(self) -> datetime:
         """The room's "now": the replay's simulated clock in the demo, the wall clock otherwise."""

@@ -13,9 +13,18 @@ MAX_ITEMS = 20
 
 _SEVERITY = {"zh": {"critical": "严重", "warning": "警告", "info": "提示"}}
 _TEAM = {"zh": {"ops": "运营", "finance": "财务", "tech": "技术"}}
+_ACTION = {
+    "zh": {"ack": "确认", "claim": "认领", "resolve": "已解决"},
+    "en": {"ack": "ack", "claim": "claim", "resolve": "resolve"},
+}
 _KIND = {
-    "zh": {"firing": "告警", "repeat": "持续", "resolved": "恢复"},
-    "en": {"firing": "FIRING", "repeat": "STILL FIRING", "resolved": "RESOLVED"},
+    "zh": {"firing": "告警", "repeat": "持续", "resolved": "恢复", "escalation": "升级:无人确认"},
+    "en": {
+        "firing": "FIRING",
+        "repeat": "STILL FIRING",
+        "resolved": "RESOLVED",
+        "escalation": "ESCALATED: unacknowledged",
+    },
 }
 
 
@@ -47,8 +56,14 @@ def render_batch(batch: Batch, lang: str = "zh", base_url: str = "") -> Message:
     for n in shown:
         tag = _KIND[lang if lang == "zh" else "en"][n.kind]
         link = _absolute(n.link, base_url)
-        md_lines.append(f"- **[{tag}]** {n.summary(lang)}" + (f" [{open_link}]({link})" if link else ""))
+        actions = [(_ACTION[lang][a], _absolute(path, base_url)) for a, path in n.actions]
+        md_lines.append(
+            f"- **[{tag}]** {n.summary(lang)}"
+            + (f" [{open_link}]({link})" if link else "")
+            + "".join(f" · [{word}]({url})" for word, url in actions)
+        )
         text_lines.append(f"[{tag}] {n.summary(lang)}" + (f" {link}" if link else ""))
+        text_lines.extend(f"    {word}: {url}" for word, url in actions)
     if hidden > 0:
         md_lines.append(f"- {more.format(hidden)}")
         text_lines.append(more.format(hidden))
@@ -71,8 +86,8 @@ def fit(text: str, max_bytes: int) -> str:
     return raw[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
 
 
-def alert_json(n: Notification, lang: str) -> dict:
-    """One alert as the generic webhook sends it."""
+def alert_json(n: Notification, lang: str, base_url: str = "") -> dict:
+    """One alert as the generic webhook sends it; `actions` maps ack / claim / resolve to their links."""
     return {
         "rule_id": n.rule_id,
         "labels": dict(n.labels),
@@ -86,4 +101,5 @@ def alert_json(n: Notification, lang: str) -> dict:
         "summary": n.summary(lang),
         "link": n.link,
         "key": n.key,
+        "actions": {action: _absolute(path, base_url) for action, path in n.actions},
     }

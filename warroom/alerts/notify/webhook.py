@@ -30,7 +30,7 @@ class WebhookChannel:
             "sent_at": now.isoformat(),
             "title": message.title,
             "text": message.text,
-            "alerts": [alert_json(n, self.lang) for n in batch.notifications],
+            "alerts": [alert_json(n, self.lang, self.base_url) for n in batch.notifications],
         }
 
     def send(self, batch: Batch, *, now: datetime) -> DeliveryResult:

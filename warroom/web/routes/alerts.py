@@ -76,6 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
     "pending": {"zh": "待定", "en": "pending"},
     "resolved": {"zh": "已恢复", "en": "resolved"},
     "repeat": {"zh": "重复", "en": "repeat"},
+    "escalation": {"zh": "升级", "en": "escalated"},
     "sent": {"zh": "已送达", "en": "sent"},
     "undelivered": {"zh": "未送达", "en": "undelivered"},
     "open": {"zh": "查看", "en": "Open"},
