@@ -82,8 +82,11 @@ def test_each_audited_action_writes_its_entry(session):
     ]
     assert [e.ts for e in entries] == sorted(e.ts for e in entries)
     # No action left untested: the alerts page's own are written by its routes and checked there
-    # (tests/web/test_alerts_and_data_pages.py).
-    on_the_alerts_page = {Action.ALERT_ACKED, Action.SILENCE_CREATED, Action.SILENCE_ENDED}
+    # (tests/web/test_alerts_and_data_pages.py), the signed links' in tests/alerts/test_action_links.py.
+    on_the_alerts_page = {
+        Action.ALERT_ACKED, Action.SILENCE_CREATED, Action.SILENCE_ENDED,
+        Action.ALERT_CLAIMED, Action.ALERT_RESOLVED, Action.ALERT_LINK_REFUSED,
+    }  # fmt: skip
     assert {a.value for a in Action} - on_the_alerts_page == {row[0] for row in got}
 
 

@@ -18,6 +18,9 @@ DAY = {"time_from": DAY_START.isoformat(), "time_to": DAY_END.isoformat()}
 CSRF_EXEMPT = {
     "/api/v1/query": "reads only (a metric query in a JSON body)",
     "/api/v1/ingest/{table}": "bearer tokens only: a cross-site page cannot set the Authorization header",
+    # The authority is the signed, expiring, single-use token in the URL itself, not a cookie: a cross-site
+    # page that knew the URL would already hold the capability (tests/alerts/test_action_links.py).
+    "/alerts/link/{token}": "authorised by the signed link, not by a session",
 }
 
 
