@@ -87,6 +87,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: valid until revoked (migration 0005_token_expiry)
     user: Mapped[User] = relationship(lazy="joined")
 
 

@@ -7,8 +7,8 @@ against the canonical schema in the request's thread, then written by the coales
 survives a crash. It counts received, accepted, rejected, duplicates and updated, and lists the rejected
 values one by one (row from 1, column, rule, message), at most MAX_LISTED of them.
 
-Errors, all in the one JSON envelope: 401 no bearer token; 403 a token that is unknown, revoked or lacks the
-`ingest` scope; 404 unknown table; 415 a content type not listed below; 413 a body over the limit (read in
+Errors, all in the one JSON envelope: 401 no bearer token, or one unknown, revoked or expired; 403 a token
+without the `ingest` scope (both raised by verify_token); 404 unknown table; 415 a content type not listed below; 413 a body over the limit (read in
 bounded chunks, never whole first); 400 a body that is not what its content type says, naming the line or
 offset. A 4xx writes nothing, so a client that fixes and resends loses nothing; rows that fail validation
 are not a 4xx: the valid rows are written and the others go to the quarantine with their reasons.
@@ -71,10 +71,7 @@ def ingest_user(request: Request, meta: MetaDep) -> User:
             "(create one: warroom tokens create USER --name pusher --scope ingest)"
         )
     ip = request.client.host if request.client else None
-    user = verify_token(meta, token=header[7:].strip(), scope="ingest", ip=ip)
-    if user is None:
-        raise NotAllowed("the API token is unknown, revoked, or lacks the 'ingest' scope")
-    return user
+    return verify_token(meta, token=header[7:].strip(), scope="ingest", ip=ip)
 
 
 @router.post("/ingest/{table}")
