@@ -58,6 +58,7 @@ DATA_API = "401 403 403 200 200 403 403"
 DATA_PAGE = "303 403 403 200 200 403 403"
 TEAM_FORM = "401 303 303 303 303 403 403"  # any team member; a bearer token carries no CSRF token: 403
 CREATED = "401 201 201 201 201 201 403"
+OWNER_FORM = "401 403 303 403 403 403 403"  # fin's dashboard: fin alone
 
 COMMENT = {"panel": "hourly", "text": "matrix"}
 ANNOTATION = {"label": "matrix", "time_from": "2026-11-11T20:00:00+08:00"}
@@ -134,6 +135,28 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/api/v1/boards/{name}/panels/{key}/sql"): [  # WARROOM_SQL_ROLES: admin and tech
         Case("/api/v1/boards/tech/panels/errors/sql", "401 403 403 200 200 403 403"),
+    ],
+    ("GET", "/api/v1/boards/{name}/presence"): [
+        Case("/api/v1/boards/ops/presence", READ),
+        Case("/api/v1/boards/finance/presence", FINANCE_API),
+    ],
+    # A user dashboard (fin's): its link opens for anyone signed in; its finance panel is then refused by
+    # the panel API above. Only its owner renames or deletes it; a bearer token carries no CSRF token.
+    ("GET", "/dashboards"): [Case("/dashboards", PAGE)],
+    ("POST", "/dashboards"): [
+        Case("/dashboards", TEAM_FORM, data={"name": "matrix", "panels": "ops/traffic"}),
+    ],
+    ("GET", "/dashboards/{dashboard_id}"): [Case("/dashboards/{dashboard}", PAGE)],
+    ("POST", "/dashboards/{dashboard_id}/rename"): [
+        Case("/dashboards/{dashboard}/rename", OWNER_FORM, data={"name": "renamed by the matrix"})
+    ],
+    ("POST", "/dashboards/{dashboard_id}/delete"): [  # once fin has deleted it, it is a 404
+        Case("/dashboards/{doomed_dashboard}/delete", "401 403 303 404 404 403 403", data={})
+    ],
+    ("GET", "/api/v1/dashboards"): [Case("/api/v1/dashboards", READ)],
+    ("GET", "/api/v1/dashboards/{dashboard_id}"): [
+        Case("/api/v1/dashboards/{dashboard}", READ),
+        Case("/api/v1/dashboards/nope", "401 404 404 404 404 404 403"),
     ],
     ("GET", "/api/v1/live/{name}"): [
         Case("/api/v1/live/overview", READ, sse=True),

@@ -120,4 +120,5 @@ class AuditEntry(Base):
 
 from warroom.meta import alerts as _alerts  # noqa: E402,F401  (registers the alerting tables on Base.metadata)
 from warroom.meta import collab as _collab  # noqa: E402,F401  (registers Comment and Annotation on Base.metadata)
+from warroom.meta import dashboards as _dashboards  # noqa: E402,F401  (registers Dashboard on Base.metadata)
 from warroom.meta import sources as _sources  # noqa: E402,F401  (registers the Source model on Base.metadata)
