@@ -10,12 +10,16 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from warroom.alerts.rules import builtin_rules
 from warroom.collab import list_annotations, list_comments, post_annotation, post_comment
+from warroom.collab.mentions import write_mentions
 from warroom.collab.timerange import utc_text
 from warroom.errors import NotFound, UserError
 from warroom.meta.collab import Annotation, Comment
 from warroom.web.auth import MetaDep, UserDep, check_csrf
 from warroom.web.boards import ALL
+from warroom.web.deps import RuntimeDep
+from warroom.web.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/boards/{name}")
 
@@ -121,13 +125,32 @@ def comments(
     return {"ok": True, "comments": [comment_json(c) for c in found]}
 
 
+def team_channels(rt: Runtime) -> dict[str, tuple[str, ...]]:
+    """Each team's alert channels: every channel its rules send to (the running scheduler's rules)."""
+    rules = rt.alerts.rules if rt.alerts is not None else builtin_rules()
+    found: dict[str, set[str]] = {}
+    for rule in rules:
+        found.setdefault(rule.team, set()).update(rule.channels)
+    return {team: tuple(sorted(channels)) for team, channels in found.items()}
+
+
 @router.post("/comments", status_code=201)
-def add_comment(name: str, request: Request, meta: MetaDep, user: UserDep, body: BodyDep) -> dict:
-    """Comment on a panel: {panel, text, time_from?, time_to?, parent_id?}; audited."""
+def add_comment(
+    name: str, request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep, body: BodyDep
+) -> dict:
+    """Comment on a panel: {panel, text, time_from?, time_to?, parent_id?}; audited. @ops, @finance, @tech
+    (or @运营, @财务, @技术) in the text notify that team on its alert channels."""
     _check_write(request, body)
     data = _parse(CommentIn, body)
+    board = ALL[_board(name)]
+
+    def notify(comment: Comment, now: datetime) -> list:
+        return write_mentions(
+            meta, comment, channels=team_channels(rt), link=board.path, board_title=board.title, now=now
+        )
+
     comment = post_comment(
-        meta, board=_board(name), author=user.username, ip=_ip(request), **data.model_dump()
+        meta, board=board.name, author=user.username, ip=_ip(request), notify=notify, **data.model_dump()
     )
     return {"ok": True, "comment": comment_json(comment)}
 
