@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -151,3 +152,34 @@ def test_presence_follows_the_live_streams_themselves(server):
         assert names() == ["op"]
     fin.close()
     op.close()
+
+
+def test_automatic_annotations_are_drawn_on_every_time_chart_covering_them(server, browser):
+    """Each promotion's start and end (from the calendar): on every time chart of the ops and tech boards
+    whose x-range covers it, and on no chart that does not."""
+    page = _login(browser, server, "op")
+    checked = 0
+    for board, charts in (("ops", ("traffic", "roi")), ("tech", ("rps", "latency"))):
+        page.goto(f"{server}/{board}?range=24h")
+        marks = page.request.get(f"{server}/api/v1/boards/{board}/annotations").json()["annotations"]
+        promos = [a for a in marks if a.get("auto") == "promotion"]
+        assert promos, "the small sale has a promotion calendar"
+        for key in charts:
+            page.wait_for_function(
+                f"() => {{ const c = echarts.getInstanceByDom(document.querySelector('[data-panel={key}] .chart'));"
+                " return !!(c && WarroomAnnotations.items.length && WarroomAnnotations.extent(c)"
+                " && c.getOption().series[0].markLine); }",
+                timeout=30_000,
+            )
+            span, drawn = page.evaluate(
+                f"() => {{ const c = echarts.getInstanceByDom(document.querySelector('[data-panel={key}] .chart'));"
+                " return [WarroomAnnotations.extent(c), c.getOption().series[0].markLine.data.map((d) => d.name)]; }"
+            )
+            inside = sorted(
+                a["label"] for a in promos
+                if span[0] <= datetime.fromisoformat(a["time_from"]).timestamp() * 1000 <= span[1]
+            )  # fmt: skip
+            assert sorted(n for n in drawn if n[:1] in "▶■") == inside, (board, key)
+            checked += len(inside)
+    assert checked > 0  # at least one chart covered a promotion boundary, else nothing was tested
+    page.context.close()
