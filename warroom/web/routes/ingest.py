@@ -8,8 +8,8 @@ survives a crash. It counts received, accepted, rejected, duplicates and updated
 values one by one (row from 1, column, rule, message), at most MAX_LISTED of them.
 
 Errors, all in the one JSON envelope: 401 no bearer token, or one unknown, revoked or expired; 403 a token
-without the `ingest` scope (both raised by verify_token); 404 unknown table; 415 a content type not listed below; 413 a body over the limit (read in
-bounded chunks, never whole first); 400 a body that is not what its content type says, naming the line or
+without the `ingest` scope (both raised by verify_token); 404 unknown table; 415 a content type not listed
+below; 413 a body over the limit (read in bounded chunks, never whole first); 400 a body that is not what its content type says, naming the line or
 offset. A 4xx writes nothing, so a client that fixes and resends loses nothing; rows that fail validation
 are not a 4xx: the valid rows are written and the others go to the quarantine with their reasons.
 """
