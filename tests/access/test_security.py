@@ -302,6 +302,26 @@ def test_a_quoted_filter_value_is_a_value_not_sql(room):
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("panels", "ops/traffic'; DROP TABLE dashboards; --"),
+        ("panels", "../../etc/passwd"),
+        ("query.ops/traffic", "channel=' OR '1'='1&range=1h; DROP TABLE orders"),
+        ("query.ops/traffic", "range=1h&category_l1=x&from=../../etc/passwd"),
+        ("name", ""),
+    ],
+)
+def test_a_dashboard_made_of_injections_is_refused_and_stores_nothing(room, field, value):
+    form = {"name": "x", "panels": "ops/traffic", "query.ops/traffic": "range=1h", "csrf": CSRF, field: value}
+    before = room.request("ops", "GET", "/api/v1/dashboards").json()["dashboards"]
+    r = room.request("ops", "POST", "/dashboards", data=form)
+    assert r.status_code == 400, r.text[-300:]
+    assert room.request("ops", "GET", "/api/v1/dashboards").json()["dashboards"] == before
+    r = room.request("ops", "GET", "/api/v1/dashboards/x' OR '1'='1")
+    assert r.status_code == 404 and r.json()["ok"] is False
+
+
+@pytest.mark.parametrize(
     "table",
     [
         "orders; DROP TABLE orders",
@@ -330,6 +350,9 @@ TRAVERSALS = [
     "/api/v1/live/..%2fdata",
     "/api/v1/ingest/..%2f..%2fetc%2fpasswd",
     "/lang/..%2f..%2fadmin",
+    "/dashboards/..%2f..%2fadmin",
+    "/api/v1/dashboards/..%2f..%2fetc%2fpasswd",
+    "/api/v1/boards/..%2f..%2fetc/presence",
 ]
 
 
