@@ -138,3 +138,16 @@ def test_the_service_checks_picks_and_owners(session):
         rename_dashboard(session, dashboard_id=made.id, name="e", actor="op")
     with pytest.raises(NotFound, match="no dashboard 'missing'"):
         get_dashboard(session, dashboard_id="missing")
+
+
+def test_a_board_panels_link_ticks_it_and_a_refused_form_keeps_what_was_typed(app):
+    op = app.login("op")
+    page = op.get("/dashboards", params={"add": "ops/traffic", "query": "channel=live&range=1h"}).text
+    assert 'value="ops/traffic" checked' in page
+    assert 'name="query.ops/traffic" placeholder="' in page and 'value="channel=live&amp;range=1h"' in page
+    r = op.post("/dashboards", data={"name": "夜班", "panels": ["ops/traffic"],
+                                     "query.ops/traffic": "range=2h", "csrf": op.csrf})  # fmt: skip
+    assert r.status_code == 400 and "range=&#39;2h&#39; is not a preset" in r.text
+    assert (
+        'value="夜班"' in r.text and 'value="ops/traffic" checked' in r.text and 'value="range=2h"' in r.text
+    )

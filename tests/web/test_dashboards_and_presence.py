@@ -91,6 +91,20 @@ def test_a_shared_dashboard_obeys_its_viewer(server, browser, screenshot):
     op.context.close()
 
 
+def test_a_board_panels_dashboard_link_carries_the_pages_filters(server, browser):
+    page = _login(browser, server, "op")
+    page.goto(f"{server}/ops?channel=live&range=24h")
+    page.wait_for_function(
+        "() => (document.querySelector('[data-panel=traffic] [data-pick]') || {}).href?.includes('range%3D24h')",
+        timeout=30_000,
+    )
+    page.click("[data-panel=traffic] [data-pick]")
+    page.wait_for_url(f"{server}/dashboards?*")
+    assert page.is_checked("input[name=panels][value='ops/traffic']")
+    assert page.input_value("input[name='query.ops/traffic']") == "channel=live&range=24h"
+    page.context.close()
+
+
 def test_presence_shows_who_watches_a_board(server, browser):
     op = _login(browser, server, "op")
     tec = _login(browser, server, "tec")

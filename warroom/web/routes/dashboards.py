@@ -116,13 +116,20 @@ def _may_see(entry: catalog.CatalogPanel, user: User) -> bool:
 
 
 def _list_page(
-    request, rt: Runtime, lang: str, meta, user: User, status: int = 200, error: str | None = None
-):
+    request, rt: Runtime, lang: str, meta, user: User, status: int = 200, error: str | None = None,
+    picked: dict[str, str] | None = None, typed_name: str = "",
+):  # fmt: skip
+    """The list and the form. ?add=board/key&query=... (a board panel's "+ dashboard" link) ticks that panel
+    and fills in its filters; a form sent back with an error keeps what was ticked and typed (`picked`)."""
     entries = [e for e in catalog.catalog() if _may_see(e, user)]
+    if picked is None:
+        add = request.query_params.get("add")
+        picked = {add: request.query_params.get("query", "")} if add else {}
     response = render(
         request, "dashboards.html", lang, user=user, timezone=rt.settings.timezone, tz=rt.settings.tz,
         d=_strings(lang), dashboards=list_dashboards(meta, owner=user.username), catalog=entries,
-        boards={b.name: b.title[lang] for b in ALL.values()}, error=error,
+        boards={b.name: b.title[lang] for b in ALL.values()}, error=error, picked=picked,
+        typed_name=typed_name,
     )  # fmt: skip
     response.status_code = status
     return response
@@ -155,7 +162,9 @@ async def add_dashboard(
         )
     except UserError as exc:
         meta.rollback()
-        return _list_page(request, rt, lang, meta, user, 400, str(exc))
+        typed = {f"{p.board}/{p.panel}": p.query for p in picks}
+        name = str(form.get("name") or "")
+        return _list_page(request, rt, lang, meta, user, 400, str(exc), typed, name)
     return RedirectResponse(f"/dashboards/{dashboard.id}", status_code=303)
 
 
