@@ -45,9 +45,16 @@
     }
   };
 
+  const status = document.getElementById("live-status");
   const refresh = async () => {
-    await loadAnnotations();
-    await Promise.all(slots.map(load));
+    try {
+      await loadAnnotations();
+      await Promise.all(slots.map(load));
+      if (status) status.dataset.state = "live";  // the header's dot: the server answered this round
+    } catch (err) {
+      if (status) status.dataset.state = "stale";
+      console.error("dashboard refresh", err);
+    }
     document.body.dataset.loaded = "true";  // for tests and screenshots: every slot has answered
   };
   window.addEventListener("resize", () => slots.forEach((s) => s.chart && s.chart.resize()));
