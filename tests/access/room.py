@@ -30,6 +30,7 @@ from warroom.access import (
 )
 from warroom.access import users as users_module
 from warroom.alerts.links import LinkClaims, sign
+from warroom.collab import PanelPick, create_dashboard
 from warroom.config import Settings
 from warroom.ingest import ingest_batch
 from warroom.meta import open_metadata
@@ -127,7 +128,11 @@ def room(sale, module_metadata_url, tmp_path_factory) -> Iterator[SimpleNamespac
         )  # fmt: skip
         s.add(outbox)
         s.commit()
-        ids = {"victim_token": victim_token.id, "silence": silence.id}
+        picks = [PanelPick("ops", "traffic", "range=1h"), PanelPick("finance", "margins_channel")]
+        shared = create_dashboard(s, owner="fin", name="shared", panels=picks)
+        doomed = create_dashboard(s, owner="fin", name="to delete", panels=picks)
+        ids = {"victim_token": victim_token.id, "silence": silence.id, "dashboard": shared.id,
+               "doomed_dashboard": doomed.id}  # fmt: skip
     report = ingest_batch(sale, "customers", pa.Table.from_pylist([QUARANTINED]), "crm-export.csv")
     assert report.rejected == 1
     runtime = Runtime(settings, sale, meta, _now=lambda: NOW)

@@ -44,7 +44,8 @@ def test_each_audited_action_writes_its_entry(session):
         session, username="alice", name="sheet", scopes=["read"], actor="alice", ip=ip, now=next(clock)
     )
     access.verify_token(session, token=plaintext, scope="read", ip="10.9.9.9", now=next(clock))
-    access.verify_token(session, token=plaintext, scope="ingest", ip="10.9.9.9", now=next(clock))
+    with pytest.raises(access.TokenLacksScope):
+        access.verify_token(session, token=plaintext, scope="ingest", ip="10.9.9.9", now=next(clock))
     access.revoke_token(session, token_id=token.id, actor="root", now=next(clock))
     cookie = access.create_login_session(session, user=user, now=next(clock))
     access.delete_login_session(session, secret=cookie, ip=ip, now=next(clock))

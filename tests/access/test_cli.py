@@ -1,11 +1,13 @@
 """`warroom users` and `warroom tokens` through the real entry point: output, exit codes, errors."""
 
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.access import Action, recent_audit, verify_token
+from warroom.access import Action, TokenRefused, list_tokens, recent_audit, verify_token
 from warroom.cli import main
+from warroom.config import Settings
 from warroom.meta import open_metadata
 
 
@@ -85,8 +87,27 @@ def test_tokens_create_list_revoke(run, metadata_url):
     assert [r[:4] for r in rows] == [["1", "pusher", "orders", "read,ingest"]]
     assert rows[0][5] != ""  # last used: the verification above
     assert run("tokens", "revoke", "1")[:2] == (0, "token 1 (orders) of pusher revoked\n")
-    with make_session() as session:
-        assert verify_token(session, token=plaintext, scope="ingest") is None
+    with make_session() as session, pytest.raises(TokenRefused, match="was revoked"):
+        verify_token(session, token=plaintext, scope="ingest")
     make_session.kw["bind"].dispose()
     code, _, err = run("tokens", "create", "pusher", "--name", "x", "--scope", "admin")
     assert code == 2 and "only admin-role users hold admin tokens" in err
+
+
+def test_tokens_create_with_an_expiry(run, metadata_url):
+    run("users", "add", "pusher", "--role", "ops", "--password", "pusher-pass")
+    before = datetime.now(UTC)
+    code, out, err = run("tokens", "create", "pusher", "--name", "quarter", "--expires", "90d")
+    after = datetime.now(UTC)
+    assert code == 0 and "expires 20" in err
+    make_session = open_metadata(metadata_url)
+    with make_session() as session:
+        (row,) = list_tokens(session)
+        assert before + timedelta(days=90) <= row.expires_at <= after + timedelta(days=90)
+        assert verify_token(session, token=out.strip(), scope="read").username == "pusher"
+    make_session.kw["bind"].dispose()
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in run("tokens", "list")[1].splitlines()
+            if line.startswith("│")]  # fmt: skip
+    assert rows[0][6] == row.expires_at.astimezone(Settings().tz).strftime("%Y-%m-%d %H:%M")
+    code, out, err = run("tokens", "create", "pusher", "--name", "bad", "--expires", "3 months")
+    assert code == 2 and "token expiry '3 months'" in err and out == ""

@@ -7,6 +7,7 @@ downgrade that leaves a type, a sequence or an index behind is seen: base must b
 
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -17,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from tests.access.conftest import PG_ADMIN
-from warroom.access import create_user
+from warroom.access import create_token, create_user
 from warroom.meta import Base, make_engine, open_metadata
 from warroom.meta.store import _alembic_config
 
@@ -55,6 +56,16 @@ def tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def columns(url: str) -> set[tuple[str, str]]:
+    """(table, column) of every column: a revision may add columns to a table it did not create."""
+    engine = make_engine(url)
+    try:
+        found = inspect(engine)
+        return {(t, c["name"]) for t in found.get_table_names() for c in found.get_columns(t)}
     finally:
         engine.dispose()
 
@@ -130,15 +141,15 @@ def test_up_to_head_down_to_base_and_up_again(fresh_url):
 def test_each_revision_goes_down_and_up_on_its_own(fresh_url):
     """Newest first: down to just below each revision (its descendants go with it), then up to head again."""
     alembic(fresh_url, "upgrade", "heads")
-    at_head = tables(fresh_url)
+    at_head = columns(fresh_url)
     for rev in SCRIPTS.walk_revisions():
         below = rev.down_revision or "base"
         assert isinstance(below, str), "a merge revision: step down to each of its parents"
         alembic(fresh_url, "downgrade", below)
         assert rev.revision not in versions(fresh_url)
-        assert tables(fresh_url) < at_head, f"downgrading {rev.revision} removed no table"
+        assert columns(fresh_url) < at_head, f"downgrading {rev.revision} removed no table nor column"
         alembic(fresh_url, "upgrade", "heads")
-        assert tables(fresh_url) == at_head, rev.revision
+        assert columns(fresh_url) == at_head, rev.revision
     assert diffs(fresh_url) == []
 
 
@@ -153,3 +164,38 @@ def test_the_store_works_after_a_round_trip(fresh_url):
             assert s.execute(text("SELECT count(*) FROM roles")).scalar_one() == 5
     finally:
         make_session.kw["bind"].dispose()
+
+
+def test_token_expiry_goes_down_and_up_keeping_the_tokens(fresh_url):
+    """0005_token_expiry on a store holding tokens: down drops only the column, up brings it back empty."""
+    alembic(fresh_url, "upgrade", "heads")
+    make_session = open_metadata(fresh_url)
+    try:
+        with make_session() as s:
+            create_user(s, username="pusher", password="round-trip-1", role="ops", actor="test")
+            create_token(s, username="pusher", name="kept", scopes=["read"], actor="test",
+                         expires_in=timedelta(days=90))  # fmt: skip
+    finally:
+        make_session.kw["bind"].dispose()
+    assert ("api_tokens", "expires_at") in columns(fresh_url)
+    alembic(fresh_url, "downgrade", "0004")
+    assert ("api_tokens", "expires_at") not in columns(fresh_url)
+    assert _token_names(fresh_url) == ["kept"]
+    alembic(fresh_url, "upgrade", "heads")
+    assert diffs(fresh_url) == []
+    engine = make_engine(fresh_url)
+    try:
+        with engine.connect() as con:
+            rows = con.execute(text("SELECT name, expires_at FROM api_tokens")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [("kept", None)]  # an old token, after the way up: never expires
+
+
+def _token_names(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as con:
+            return list(con.execute(text("SELECT name FROM api_tokens")).scalars())
+    finally:
+        engine.dispose()

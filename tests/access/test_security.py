@@ -10,7 +10,16 @@ import pytest
 from tests.access.room import CSRF, PASSWORD
 from tests.access.test_permission_matrix import MATRIX, app_routes
 from tests.metrics.data import DAY_END, DAY_START
-from warroom.access import create_login_session, create_token, disable_user, get_user, revoke_token
+from warroom.access import (
+    Action,
+    create_login_session,
+    create_token,
+    disable_user,
+    get_user,
+    list_tokens,
+    recent_audit,
+    revoke_token,
+)
 from warroom.schema import TABLES
 
 DAY = {"time_from": DAY_START.isoformat(), "time_to": DAY_END.isoformat()}
@@ -91,8 +100,9 @@ def test_revoked_tokens_and_disabled_owners_tokens_stop_at_once(room):
     assert room.client.get("/api/v1/alerts", headers=bearer).status_code == 200
     with room.meta() as s:
         revoke_token(s, token_id=row.id, actor="test")
+    # Revoked: no valid credentials anywhere, 401 on a read route and on ingest alike.
     assert room.client.get("/api/v1/alerts", headers=bearer).status_code == 401
-    assert room.client.post("/api/v1/ingest/api_requests", json=[], headers=bearer).status_code == 403
+    assert room.client.post("/api/v1/ingest/api_requests", json=[], headers=bearer).status_code == 401
     with room.meta() as s:
         user = get_user(s, username="victim")
         if not user.disabled:
@@ -101,12 +111,83 @@ def test_revoked_tokens_and_disabled_owners_tokens_stop_at_once(room):
     assert r.status_code == 401
 
 
+def test_expired_tokens(room):
+    """The clock is the token's: made 91 days ago for 90 days it has expired; made now for 90 days it has not.
+
+    Expired is refused like revoked (401) on read routes, ingest and admin pages alike, and audited."""
+    now = datetime.now(UTC)
+    with room.meta() as s:
+        old, expired = create_token(
+            s,
+            username="boss",
+            name="last quarter",
+            scopes=["read", "ingest", "admin"],
+            actor="t",
+            expires_in=timedelta(days=90),
+            now=now - timedelta(days=91),
+        )
+        _, fresh = create_token(s, username="boss", name="this quarter", scopes=["read", "ingest", "admin"],
+                                actor="t", expires_in=timedelta(days=90), now=now)  # fmt: skip
+    # The live token's answers: an empty push gets past the token to the body's own 400.
+    routes = [("GET", "/api/v1/alerts", {}, 200), ("POST", "/api/v1/ingest/api_requests", {"json": []}, 400),
+              ("GET", "/admin/users", {}, 200)]  # fmt: skip
+    for method, url, kw, live in routes:
+        room.client.cookies.clear()
+        r = room.client.request(method, url, headers={"Authorization": f"Bearer {expired}"}, **kw)
+        assert r.status_code == 401 and "expired at" in r.json()["error"], (url, r.text[:200])
+        r = room.client.request(method, url, headers={"Authorization": f"Bearer {fresh}"}, **kw)
+        assert r.status_code == live, (url, r.text[:200])
+    with room.meta() as s:
+        refused = recent_audit(s, action=Action.TOKEN_REFUSED, target=f"token:{old.id}")
+    # Three refusals within a minute: one entry (a pusher left running must not flood the log).
+    assert [(e.actor, e.detail["reason"]) for e in refused] == [("boss", "expired")]
+    # The admin page lists when each token expires, and says which have.
+    page = room.request("admin", "GET", "/admin/tokens").text
+    row = page[page.index(f'data-token="{old.id}"') :].split("</tr>")[0]
+    assert (old.expires_at.astimezone(room.runtime.settings.tz).strftime("%Y-%m-%d %H:%M") in row
+            and ("已过期" in row or "Expired" in row))  # fmt: skip
+
+
+def test_the_admin_tokens_form_sets_an_expiry(room):
+    before = datetime.now(UTC)
+    r = room.request(
+        "admin",
+        "POST",
+        "/admin/tokens",
+        data={"username": "op", "name": "form expiry", "scopes": "read", "expires": "12h", "csrf": CSRF},
+    )
+    assert r.status_code == 201, r.text[:300]
+    with room.meta() as s:
+        (row,) = [t for t in list_tokens(s) if t.name == "form expiry"]
+    assert before + timedelta(hours=12) <= row.expires_at <= datetime.now(UTC) + timedelta(hours=12)
+    r = room.request(
+        "admin",
+        "POST",
+        "/admin/tokens",
+        data={"username": "op", "name": "bad", "scopes": "read", "expires": "soon", "csrf": CSRF},
+    )
+    assert r.status_code == 400 and "token expiry &#39;soon&#39;" in r.text  # fmt: skip
+
+
+def test_a_token_beyond_its_scope_is_told_what_it_lacks_and_has(room):
+    r = room.request("ingest_token", "GET", "/api/v1/alerts")
+    assert r.status_code == 403
+    assert "lacks the 'read' scope; it has 'ingest'" in r.json()["error"]
+    r = room.request("read_token", "POST", "/api/v1/ingest/orders", json=[{"order_id": 1}])
+    assert r.status_code == 403 and "lacks the 'ingest' scope; it has 'read'" in r.json()["error"]
+    r = room.request("ops_read", "GET", "/admin/users")
+    assert r.status_code == 403 and "lacks the 'admin' scope; it has 'read'" in r.json()["error"]
+    r = room.client.get("/api/v1/alerts", headers={"Authorization": "Bearer wrt_nonsense"})
+    assert r.status_code == 401 and "unknown" in r.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("caller", "method", "url", "kw", "status"),
     [
-        ("ingest_token", "POST", "/api/v1/query", {"json": {"metrics": ["gmv_paid"]}}, 401),
-        ("ingest_token", "GET", "/api/v1/export.csv", {"params": {"metrics": "gmv_paid"}}, 401),
-        ("ingest_token", "GET", "/api/v1/data/status", {}, 401),
+        ("ingest_token", "POST", "/api/v1/query", {"json": {"metrics": ["gmv_paid"]}}, 403),
+        ("ingest_token", "GET", "/api/v1/export.csv", {"params": {"metrics": "gmv_paid"}}, 403),
+        ("ingest_token", "GET", "/api/v1/data/status", {}, 403),
+        ("ingest_token", "GET", "/admin/users", {}, 403),
         ("read_token", "POST", "/api/v1/ingest/orders", {"json": [{"order_id": 1}]}, 403),
         ("ops_read", "POST", "/api/v1/ingest/orders", {"json": [{"order_id": 1}]}, 403),
         # An admin's token without the admin scope manages nothing; with it, it still needs a form token.
@@ -224,6 +305,26 @@ def test_a_quoted_filter_value_is_a_value_not_sql(room):
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("panels", "ops/traffic'; DROP TABLE dashboards; --"),
+        ("panels", "../../etc/passwd"),
+        ("query.ops/traffic", "channel=' OR '1'='1&range=1h; DROP TABLE orders"),
+        ("query.ops/traffic", "range=1h&category_l1=x&from=../../etc/passwd"),
+        ("name", ""),
+    ],
+)
+def test_a_dashboard_made_of_injections_is_refused_and_stores_nothing(room, field, value):
+    form = {"name": "x", "panels": "ops/traffic", "query.ops/traffic": "range=1h", "csrf": CSRF, field: value}
+    before = room.request("ops", "GET", "/api/v1/dashboards").json()["dashboards"]
+    r = room.request("ops", "POST", "/dashboards", data=form)
+    assert r.status_code == 400, r.text[-300:]
+    assert room.request("ops", "GET", "/api/v1/dashboards").json()["dashboards"] == before
+    r = room.request("ops", "GET", "/api/v1/dashboards/x' OR '1'='1")
+    assert r.status_code == 404 and r.json()["ok"] is False
+
+
+@pytest.mark.parametrize(
     "table",
     [
         "orders; DROP TABLE orders",
@@ -252,6 +353,9 @@ TRAVERSALS = [
     "/api/v1/live/..%2fdata",
     "/api/v1/ingest/..%2f..%2fetc%2fpasswd",
     "/lang/..%2f..%2fadmin",
+    "/dashboards/..%2f..%2fadmin",
+    "/api/v1/dashboards/..%2f..%2fetc%2fpasswd",
+    "/api/v1/boards/..%2f..%2fetc/presence",
 ]
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import inspect, text
 from warroom.meta import Base, make_engine, upgrade_to_head
 from warroom.meta.store import _alembic_config
 
-COLLAB_TABLES = {"comments", "annotations"}
+# 0006_dashboards descends from 0004 (through 0005_token_expiry): going below 0004 removes it too.
+COLLAB_TABLES = {"comments", "annotations", "dashboards"}
 
 
 def _tables(url: str) -> set[str]:
@@ -51,8 +52,9 @@ def test_upgrade_creates_the_collab_tables_as_the_models_declare(metadata_url):
 def test_downgrade_of_0004_removes_only_its_tables_and_upgrade_restores_them(metadata_url):
     upgrade_to_head(metadata_url)
     before = _tables(metadata_url)
-    # "0004@-1": one step down on 0004's own branch; the other features' branches from 0002 stay.
-    _alembic(metadata_url, "downgrade", "0004@-1")
+    # Down to 0002 on 0004's own branch, whose head is now 0006_dashboards (0004 -> 0005 -> 0006: three
+    # steps); the other features' branches from 0002 stay.
+    _alembic(metadata_url, "downgrade", "0006_dashboards@-3")
     after = _tables(metadata_url)
     assert after == before - COLLAB_TABLES
     engine = make_engine(metadata_url)

@@ -82,10 +82,10 @@ def nav_links(html: str) -> list[str]:
 
 def test_the_navigation_lists_what_each_role_may_open(room):
     expected = {
-        "tech": ["/", "/ops", "/tech", "/screen", "/alerts", "/data"],
-        "ops": ["/", "/ops", "/tech", "/screen", "/alerts"],
-        "boss": ["/", "/ops", "/finance", "/tech", "/screen", "/alerts", "/data", "/admin"],
-        "guest": ["/", "/ops", "/tech", "/screen"],
+        "tech": ["/", "/ops", "/tech", "/screen", "/dashboards", "/alerts", "/data"],
+        "ops": ["/", "/ops", "/tech", "/screen", "/dashboards", "/alerts"],
+        "boss": ["/", "/ops", "/finance", "/tech", "/screen", "/dashboards", "/alerts", "/data", "/admin"],
+        "guest": ["/", "/ops", "/tech", "/screen", "/dashboards"],
     }
     for user, links in expected.items():
         login(room, user)

@@ -26,10 +26,10 @@ START = "2026-11-11 00:20"
 PASSWORDS = {user: password for user, password, _role, _name in DEMO_ACCOUNTS}
 SIZES = ((1920, 1080), (1366, 768))
 NAV = {  # what each demo role finds in the top navigation
-    "admin": ["/", "/ops", "/finance", "/tech", "/screen", "/alerts", "/data", "/admin"],
-    "ops": ["/", "/ops", "/tech", "/screen", "/alerts"],
-    "finance": ["/", "/ops", "/finance", "/tech", "/screen", "/alerts"],
-    "tech": ["/", "/ops", "/tech", "/screen", "/alerts", "/data"],
+    "admin": ["/", "/ops", "/finance", "/tech", "/screen", "/dashboards", "/alerts", "/data", "/admin"],
+    "ops": ["/", "/ops", "/tech", "/screen", "/dashboards", "/alerts"],
+    "finance": ["/", "/ops", "/finance", "/tech", "/screen", "/dashboards", "/alerts"],
+    "tech": ["/", "/ops", "/tech", "/screen", "/dashboards", "/alerts", "/data"],
 }
 
 

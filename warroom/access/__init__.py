@@ -26,7 +26,16 @@ from warroom.access.sessions import (
     expire_login_sessions,
     lookup_login_session,
 )
-from warroom.access.tokens import SCOPES, create_token, list_tokens, revoke_token, verify_token
+from warroom.access.tokens import (
+    SCOPES,
+    TokenLacksScope,
+    TokenRefused,
+    create_token,
+    list_tokens,
+    parse_expiry,
+    revoke_token,
+    verify_token,
+)
 from warroom.access.users import (
     LANGUAGES,
     create_user,
@@ -51,6 +60,8 @@ __all__ = [
     "LoginFailed",
     "LoginThrottled",
     "RateLimit",
+    "TokenLacksScope",
+    "TokenRefused",
     "audit",
     "authenticate",
     "create_login_session",
@@ -71,6 +82,7 @@ __all__ = [
     "list_tokens",
     "list_users",
     "lookup_login_session",
+    "parse_expiry",
     "policy_for",
     "recent_audit",
     "retry_after",

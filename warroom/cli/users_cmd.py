@@ -110,14 +110,19 @@ def tokens_create(
     scopes: list[str] = typer.Option(
         ["read"], "--scope", help="read, ingest or admin; repeat for several (admin needs an admin user)."
     ),
+    expires: str = typer.Option(
+        None, "--expires", help="Valid for this long, e.g. 90d, 12h, 2w, 30m; without it, until revoked."
+    ),
 ) -> None:
     """Create an API token and print it: this is the only time it can be seen."""
+    expires_in = access.parse_expiry(expires) if expires is not None else None
     with _session() as session:
         token, plaintext = access.create_token(
-            session, username=username, name=name, scopes=scopes, actor=_actor()
+            session, username=username, name=name, scopes=scopes, actor=_actor(), expires_in=expires_in
         )
+        until = f"expires {_when(token.expires_at)}" if token.expires_at else "never expires"
         Console(stderr=True).print(
-            f"token {token.id} for {token.user.username} ({', '.join(token.scopes)}); "
+            f"token {token.id} for {token.user.username} ({', '.join(token.scopes)}, {until}); "
             "store it now, it cannot be shown again:"
         )
         print(plaintext)
@@ -135,10 +140,10 @@ def tokens_revoke(
 
 @tokens_app.command("list")
 def tokens_list(user: str = typer.Option(None, "--user", help="Only this user's tokens.")) -> None:
-    """List tokens (never their values): owner, scopes, last use, revocation."""
+    """List tokens (never their values): owner, scopes, last use, expiry, revocation."""
     with _session() as session:
         grid = RichTable(title="API tokens", title_justify="left")
-        for head in ("id", "user", "name", "scopes", "created", "last used", "revoked"):
+        for head in ("id", "user", "name", "scopes", "created", "last used", "expires", "revoked"):
             grid.add_column(head)
         for token in access.list_tokens(session, username=user):
             grid.add_row(
@@ -148,6 +153,7 @@ def tokens_list(user: str = typer.Option(None, "--user", help="Only this user's 
                 ",".join(token.scopes),
                 _when(token.created_at),
                 _when(token.last_used_at),
+                _when(token.expires_at) or "never",
                 _when(token.revoked_at),
             )
         Console().print(grid)

@@ -12,3 +12,6 @@ class CollabAction(StrEnum):
     ANNOTATION_POSTED = "annotation_posted"
     EXPORTED = "exported"  # a CSV export of a metric query or a dataset, with its row count
     EXPORT_REFUSED = "export_refused"  # an export the caller's policy forbids (what they asked is kept)
+    DASHBOARD_CREATED = "dashboard_created"
+    DASHBOARD_RENAMED = "dashboard_renamed"
+    DASHBOARD_DELETED = "dashboard_deleted"

@@ -5,6 +5,7 @@ the web layer's to check (boards are found there); here a board and a panel are 
 """
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
@@ -48,8 +49,12 @@ def post_comment(
     parent_id: int | None = None,
     ip: str | None = None,
     now: datetime | None = None,
+    notify: Callable[[Comment, datetime], list] | None = None,
 ) -> Comment:
-    """A new comment (or a reply to `parent_id`, which must be a top-level comment on the same panel)."""
+    """A new comment (or a reply to `parent_id`, which must be a top-level comment on the same panel).
+
+    notify(comment, now), if given, adds what the comment should set off (its @team mentions' outbox rows,
+    warroom.collab.mentions) to the same transaction; the audit entry counts them."""
     check_key(board, "board")
     check_key(panel, "panel")
     body = check_text(text, "the comment", MAX_TEXT)
@@ -76,6 +81,7 @@ def post_comment(
     )
     session.add(comment)
     session.flush()  # assigns comment.id for the audit entry
+    notified = notify(comment, now) if notify is not None else []
     audit(
         session,
         actor=author,
@@ -87,7 +93,8 @@ def post_comment(
             "time_from": utc_text(time_from),
             "time_to": utc_text(time_to),
             "chars": len(body),
-        },
+        }
+        | ({"notified": sorted({f"{r.team}:{r.channel}" for r in notified})} if notified else {}),
         ip=ip,
         now=now,
     )

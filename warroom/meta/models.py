@@ -87,6 +87,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: valid until revoked (migration 0005_token_expiry)
     user: Mapped[User] = relationship(lazy="joined")
 
 
@@ -119,4 +120,5 @@ class AuditEntry(Base):
 
 from warroom.meta import alerts as _alerts  # noqa: E402,F401  (registers the alerting tables on Base.metadata)
 from warroom.meta import collab as _collab  # noqa: E402,F401  (registers Comment and Annotation on Base.metadata)
+from warroom.meta import dashboards as _dashboards  # noqa: E402,F401  (registers Dashboard on Base.metadata)
 from warroom.meta import sources as _sources  # noqa: E402,F401  (registers the Source model on Base.metadata)

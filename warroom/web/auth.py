@@ -40,15 +40,19 @@ def meta_session(rt: RuntimeDep):
 MetaDep = Annotated[Session, Depends(meta_session, scope="function")]
 
 
-def optional_user(request: Request, meta: MetaDep) -> User | None:
+def caller(request: Request, meta: Session, *, scope: str) -> User | None:
+    """The user a request carries: a bearer token checked for `scope`, else the session cookie; None if neither.
+
+    A token that is unknown, revoked or expired is a 401, a live one without `scope` a 403 (verify_token)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = verify_token(meta, token=header[7:].strip(), scope="read", ip=_ip(request))
-        if user is None:
-            raise NotLoggedIn("the API token is unknown, revoked, or lacks the 'read' scope")
-        return user
+        return verify_token(meta, token=header[7:].strip(), scope=scope, ip=_ip(request))
     secret = request.cookies.get(SESSION_COOKIE)
     return lookup_login_session(meta, secret=secret) if secret else None
+
+
+def optional_user(request: Request, meta: MetaDep) -> User | None:
+    return caller(request, meta, scope="read")
 
 
 # async: no I/O here, and a sync dependency would wait for a worker thread while its request already holds

@@ -55,6 +55,13 @@ TEXT: dict[str, dict[str, str]] = {
     "sql_statements": {"zh": "条SQL语句", "en": "SQL statements"},
     "sql_none": {"zh": "此面板未查询数据仓库(来自缓存)", "en": "This panel ran no warehouse query (cached)"},
     "close": {"zh": "关闭", "en": "Close"},
+    "watching": {"zh": "正在看", "en": "Watching"},
+    "to_dashboard": {"zh": "+看板", "en": "+ Dashboard"},
+    "to_dashboard_title": {
+        "zh": "把此面板（连同当前筛选与时间范围）加入新看板",
+        "en": "Put this panel, with the page's filters and range, on a new dashboard",
+    },
+    "watching_title": {"zh": "此刻打开本看板的人", "en": "Who has this board open right now"},
     "drill_hint": {"zh": "点击类目查看其商品", "en": "Click a category to see its SKUs"},
     "drill_service": {"zh": "点击服务查看其接口", "en": "Click a service to see its endpoints"},
     "annotate": {"zh": "添加标注", "en": "Add annotation"},

@@ -13,6 +13,7 @@ DATA_ROLES = ("admin", "tech")  # sources, ingest status and quarantined raw row
 
 _PAGES = {
     "alerts": {"zh": "告警", "en": "Alerts"},
+    "dashboards": {"zh": "我的看板", "en": "My dashboards"},
     "data": {"zh": "数据", "en": "Data"},
     "admin": {"zh": "管理", "en": "Admin"},
 }
@@ -27,6 +28,7 @@ def navigation(user: User | None, lang: str) -> list[tuple[str, str]]:
         return []
     held = set(policy_for(user)["allowed_sensitivities"])
     links = [(b.path, b.title[lang]) for b in ALL.values() if b.nav and (b.needs is None or b.needs in held)]
+    links.append(("/dashboards", _PAGES["dashboards"][lang]))
     if teams_of(user.role):
         links.append(("/alerts", _PAGES["alerts"][lang]))
     if may_see_data(user):

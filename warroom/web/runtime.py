@@ -16,6 +16,7 @@ from warroom.ingest.writer import BatchWriter
 from warroom.simulate.replay import ReplayClock, Replayer, run_replay
 from warroom.warehouse import Warehouse
 from warroom.web.live import LiveHub
+from warroom.web.presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Runtime:
     meta: sessionmaker[Session]
     replay: Replay | None = None
     hub: LiveHub = field(default_factory=LiveHub)
+    presence: Presence = field(default_factory=Presence)  # who watches which board (its live streams)
     stop: threading.Event = field(default_factory=threading.Event)
     _now: Callable[[], datetime] = wall_clock
     writer: BatchWriter = field(init=False)  # the one writer of live pushes (warroom/ingest/writer.py)

@@ -6,6 +6,7 @@ Forms post back and redirect to their page (so a reload does not post twice); a 
 shows its page again with the message, status 400.
 """
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -25,13 +26,13 @@ from warroom.access import (
     list_roles,
     list_tokens,
     list_users,
+    parse_expiry,
     revoke_token,
-    verify_token,
 )
 from warroom.errors import UserError
 from warroom.meta import User
 from warroom.metrics import load_catalog
-from warroom.web.auth import MetaDep, NotLoggedIn, OptionalUserDep, check_csrf
+from warroom.web.auth import MetaDep, NotLoggedIn, caller, check_csrf
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.pages import render
 
@@ -75,6 +76,12 @@ TEXT: dict[str, dict[str, str]] = {
     "scopes": {"zh": "权限范围", "en": "Scopes"},
     "last_used": {"zh": "最近使用", "en": "Last used"},
     "revoked": {"zh": "已吊销", "en": "Revoked"},
+    "expires": {"zh": "有效期至", "en": "Expires"},
+    "expires_in": {
+        "zh": "有效期（如 90d、12h；留空为永久）",
+        "en": "Valid for (e.g. 90d, 12h; blank: never expires)",
+    },
+    "expired": {"zh": "已过期", "en": "Expired"},
     "revoke": {"zh": "吊销", "en": "Revoke"},
     "create_token": {"zh": "创建令牌", "en": "Create token"},
     "token_once": {
@@ -110,18 +117,15 @@ def _ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def admin_or_none(request: Request, meta: MetaDep, user: OptionalUserDep) -> User | None:
+def admin_or_none(request: Request, meta: MetaDep) -> User | None:
     """The admin asking; None when nobody is logged in; 403 for anyone else.
 
     A bearer token must carry the admin scope itself: an admin's read-only script token manages nothing."""
+    user = caller(request, meta, scope="admin")
     if user is None:
         return None
     if user.role != "admin":
         raise NotAdmin(f"user {user.username!r} (role {user.role}) may not use the admin pages; ask an admin")
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        if verify_token(meta, token=header[7:].strip(), scope="admin", ip=_ip(request)) is None:
-            raise NotAdmin("this API token lacks the 'admin' scope")
     return user
 
 
@@ -337,6 +341,7 @@ def _tokens_page(
     return admin_page(
         request, rt, lang, "tokens", user, status, error=error, new_token=new_token,
         tokens=list_tokens(meta), users=list_users(meta), scopes=SCOPES,
+        now=datetime.now(UTC),  # token expiry is wall-clock time, never the demo's simulated sale day
     )  # fmt: skip
 
 
@@ -359,6 +364,7 @@ def add_token(
     username: Annotated[str, Form()],
     name: Annotated[str, Form()],
     scopes: Annotated[list[str], Form()] = [],  # noqa: B006  (FastAPI copies form defaults)
+    expires: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a token and show it on this response only: no redirect, since it is never available again."""
@@ -366,8 +372,9 @@ def add_token(
     check_csrf(request, csrf)
     try:
         _, plaintext = create_token(
-            meta, username=username, name=name, scopes=scopes, actor=admin.username, ip=_ip(request)
-        )
+            meta, username=username, name=name, scopes=scopes, actor=admin.username, ip=_ip(request),
+            expires_in=parse_expiry(expires) if expires.strip() else None,
+        )  # fmt: skip
     except UserError as exc:
         meta.rollback()
         return _tokens_page(request, rt, lang, meta, admin, exc.status_code, str(exc))

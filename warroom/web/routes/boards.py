@@ -1,6 +1,7 @@
 """Every board served the same way: its page, one snapshot as JSON, and its live stream (SSE)."""
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, nullcontext
 
 import orjson
 from fastapi import APIRouter, Request
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound, UserError
+from warroom.metrics import Forbidden
 from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
 from warroom.web.boards.timerange import PARAMS, PRESETS, RangeSpec, parse_range
@@ -85,10 +87,25 @@ async def board_live(
         )
 
     key = live_key(board, filters, spec, user)
-    return await _sse(rt.hub.subscribe(key, compute), request, meta)
+    watching = rt.presence.watching(board.name, user.username, user.display_name)
+    return await _sse(rt.hub.subscribe(key, compute), request, meta, watching)
 
 
-async def _sse(stream: AsyncIterator[dict], request: Request, meta: Session) -> StreamingResponse:
+@router.get("/api/v1/boards/{name}/presence")
+def board_presence(name: str, rt: RuntimeDep, user: UserDep) -> dict:
+    """Who is watching the board right now (its open live streams), each name once; for those who may see it."""
+    board = find_board(name)
+    if board.needs is not None and board.needs not in principal_of(user).allowed_sensitivities:
+        raise Forbidden(f"board {name!r} shows {board.needs} figures, which your role may not see")
+    return {"ok": True, "board": name, "viewers": rt.presence.viewers(name)}
+
+
+async def _sse(
+    stream: AsyncIterator[dict],
+    request: Request,
+    meta: Session,
+    watching: AbstractContextManager | None = None,
+) -> StreamingResponse:
     """The stream as server-sent events. Its first snapshot is taken before the response starts, so a
     viewer the snapshot refuses (Forbidden, a bad filter) gets that status in the envelope, not a 200 stream
     that never sends anything.
@@ -96,19 +113,22 @@ async def _sse(stream: AsyncIterator[dict], request: Request, meta: Session) -> 
     The request's metadata session is closed first: the caller is known by now, and a viewer waiting for
     the first snapshot must not hold a pooled connection, since the snapshot itself may need one (the big
     screen's alert ticker). Held, 200 big screens opening at once took all 15 and waited on each other
-    until the pool timed out (bench/fanout.py)."""
+    until the pool timed out (bench/fanout.py).
+
+    `watching` (presence) is entered as the first snapshot goes out and left when the stream ends."""
     meta.close()
     first = await anext(stream)
 
     async def events() -> AsyncIterator[bytes]:
-        # retry: tells EventSource how soon to reconnect after the connection drops (ms).
-        yield b"retry: 1000\n\n"
-        yield b"data: " + orjson.dumps(first, default=str) + b"\n\n"
         try:
-            async for item in stream:
-                if await request.is_disconnected():
-                    break
-                yield b"data: " + orjson.dumps(item, default=str) + b"\n\n"
+            with watching or nullcontext():
+                # retry: tells EventSource how soon to reconnect after the connection drops (ms).
+                yield b"retry: 1000\n\n"
+                yield b"data: " + orjson.dumps(first, default=str) + b"\n\n"
+                async for item in stream:
+                    if await request.is_disconnected():
+                        break
+                    yield b"data: " + orjson.dumps(item, default=str) + b"\n\n"
         finally:
             await stream.aclose()  # type: ignore[attr-defined]  (leave the hub's topic now, not at GC)
 

@@ -9,13 +9,21 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import select
 
+from warroom.alerts.overview import teams_of
+from warroom.alerts.rules import builtin_rules
 from warroom.collab import list_annotations, list_comments, post_annotation, post_comment
+from warroom.collab.auto_annotations import alert_marks, in_window, promotion_marks
+from warroom.collab.mentions import write_mentions
 from warroom.collab.timerange import utc_text
 from warroom.errors import NotFound, UserError
+from warroom.meta.alerts import AlertStateRow
 from warroom.meta.collab import Annotation, Comment
 from warroom.web.auth import MetaDep, UserDep, check_csrf
 from warroom.web.boards import ALL
+from warroom.web.deps import LangDep, RuntimeDep
+from warroom.web.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/boards/{name}")
 
@@ -121,13 +129,32 @@ def comments(
     return {"ok": True, "comments": [comment_json(c) for c in found]}
 
 
+def team_channels(rt: Runtime) -> dict[str, tuple[str, ...]]:
+    """Each team's alert channels: every channel its rules send to (the running scheduler's rules)."""
+    rules = rt.alerts.rules if rt.alerts is not None else builtin_rules()
+    found: dict[str, set[str]] = {}
+    for rule in rules:
+        found.setdefault(rule.team, set()).update(rule.channels)
+    return {team: tuple(sorted(channels)) for team, channels in found.items()}
+
+
 @router.post("/comments", status_code=201)
-def add_comment(name: str, request: Request, meta: MetaDep, user: UserDep, body: BodyDep) -> dict:
-    """Comment on a panel: {panel, text, time_from?, time_to?, parent_id?}; audited."""
+def add_comment(
+    name: str, request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep, body: BodyDep
+) -> dict:
+    """Comment on a panel: {panel, text, time_from?, time_to?, parent_id?}; audited. @ops, @finance, @tech
+    (or @运营, @财务, @技术) in the text notify that team on its alert channels."""
     _check_write(request, body)
     data = _parse(CommentIn, body)
+    board = ALL[_board(name)]
+
+    def notify(comment: Comment, now: datetime) -> list:
+        return write_mentions(
+            meta, comment, channels=team_channels(rt), link=board.path, board_title=board.title, now=now
+        )
+
     comment = post_comment(
-        meta, board=_board(name), author=user.username, ip=_ip(request), **data.model_dump()
+        meta, board=board.name, author=user.username, ip=_ip(request), notify=notify, **data.model_dump()
     )
     return {"ok": True, "comment": comment_json(comment)}
 
@@ -135,14 +162,27 @@ def add_comment(name: str, request: Request, meta: MetaDep, user: UserDep, body:
 @router.get("/annotations")
 def annotations(
     name: str,
+    rt: RuntimeDep,
     meta: MetaDep,
     user: UserDep,
+    lang: LangDep,
     time_from: datetime | None = None,
     time_to: datetime | None = None,
 ) -> dict:
-    """The board's annotations falling in the window, in time order."""
-    found = list_annotations(meta, board=_board(name), time_from=time_from, time_to=time_to)
-    return {"ok": True, "annotations": [annotation_json(a) for a in found]}
+    """The board's annotations falling in the window, in time order: those people wrote, and the automatic
+    ones (auto: "promotion" for each promotion's start and end, "alert" for the viewer's teams' alerts)."""
+    board = _board(name)
+    found = [
+        annotation_json(a) for a in list_annotations(meta, board=board, time_from=time_from, time_to=time_to)
+    ]
+    promos = rt.warehouse.read(
+        "SELECT promo_id, name, starts_at, ends_at FROM promotions ORDER BY starts_at, promo_id"
+    ).to_pylist()
+    teams = teams_of(user.role)
+    states = meta.scalars(select(AlertStateRow).where(AlertStateRow.team.in_(teams))) if teams else []
+    auto = promotion_marks(promos, board=board, lang=lang) + alert_marks(states, board=board, lang=lang)
+    found += [m for m in auto if in_window(m, time_from, time_to)]
+    return {"ok": True, "annotations": sorted(found, key=lambda a: (a["time_from"], a["label"]))}
 
 
 @router.post("/annotations", status_code=201)

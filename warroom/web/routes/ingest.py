@@ -7,9 +7,9 @@ against the canonical schema in the request's thread, then written by the coales
 survives a crash. It counts received, accepted, rejected, duplicates and updated, and lists the rejected
 values one by one (row from 1, column, rule, message), at most MAX_LISTED of them.
 
-Errors, all in the one JSON envelope: 401 no bearer token; 403 a token that is unknown, revoked or lacks the
-`ingest` scope; 404 unknown table; 415 a content type not listed below; 413 a body over the limit (read in
-bounded chunks, never whole first); 400 a body that is not what its content type says, naming the line or
+Errors, all in the one JSON envelope: 401 no bearer token, or one unknown, revoked or expired; 403 a token
+without the `ingest` scope (both raised by verify_token); 404 unknown table; 415 a content type not listed
+below; 413 a body over the limit (read in bounded chunks, never whole first); 400 a body that is not what its content type says, naming the line or
 offset. A 4xx writes nothing, so a client that fixes and resends loses nothing; rows that fail validation
 are not a 4xx: the valid rows are written and the others go to the quarantine with their reasons.
 """
@@ -53,10 +53,6 @@ FORMATS = {
 _PREPARERS = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="ingest-prepare")
 
 
-class NotAllowed(UserError):
-    status_code = 403
-
-
 class TooLarge(UserError):
     status_code = 413
 
@@ -83,10 +79,8 @@ async def ingest_user(request: Request) -> str:
             "(create one: warroom tokens create USER --name pusher --scope ingest)"
         )
     ip = request.client.host if request.client else None
-    username = await _TokenLookups.of(get_runtime(request)).owner(header[7:].strip(), ip)
-    if username is None:
-        raise NotAllowed("the API token is unknown, revoked, or lacks the 'ingest' scope")
-    return username
+    # verify_token raises: 401 for an unknown, revoked or expired token, 403 for one without the scope.
+    return await _TokenLookups.of(get_runtime(request)).owner(header[7:].strip(), ip)
 
 
 class _TokenLookups:
@@ -112,7 +106,7 @@ class _TokenLookups:
             _LOOKUPS.update(loop=loop, lookups=cls(rt))
         return _LOOKUPS["lookups"]
 
-    async def owner(self, token: str, ip: str | None) -> str | None:
+    async def owner(self, token: str, ip: str | None) -> str:
         key = (token, ip)
         round_ = self._next.get(key)
         if round_ is None:
@@ -137,10 +131,9 @@ class _TokenLookups:
 _LOOKUPS: dict = {}
 
 
-def _token_owner(rt: Runtime, token: str, ip: str | None) -> str | None:
+def _token_owner(rt: Runtime, token: str, ip: str | None) -> str:
     with rt.meta() as session:
-        user = verify_token(session, token=token, scope="ingest", ip=ip)
-        return None if user is None else user.username
+        return verify_token(session, token=token, scope="ingest", ip=ip).username
 
 
 @router.post("/ingest/{table}")

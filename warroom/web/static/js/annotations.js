@@ -37,11 +37,12 @@ const WarroomAnnotations = {
     return lo <= hi ? [lo, hi] : null;
   },
 
-  draw(charts) {
+  // items: this board's annotations unless given (a user dashboard draws several boards' on their charts).
+  draw(charts, items = this.items) {
     for (const chart of Object.values(charts || {})) {
       const span = this.extent(chart);
       if (!span) continue;
-      const shown = this.items.filter((a) => {
+      const shown = items.filter((a) => {
         const from = +new Date(a.time_from), to = a.time_to ? +new Date(a.time_to) : from;
         return to >= span[0] && from <= span[1];
       });

@@ -59,7 +59,7 @@
   };
 
   const table = (chart, panel, columns, rows, empty) => {
-    const el = document.querySelector(`[data-panel=${panel}] .table-wrap`);
+    const el = WarroomPanels.find(`[data-panel=${panel}] .table-wrap`);
     if (!rows.length) { el.innerHTML = `<p class="note">${empty || "–"}</p>`; return; }
     WarroomCharts.table(el, columns, rows);
   };
@@ -97,7 +97,7 @@
   };
 
   const reconcile = (chart, data) => {
-    const panel = document.querySelector("[data-panel=reconcile]");
+    const panel = WarroomPanels.find("[data-panel=reconcile]");
     panel.querySelector(".totals").innerHTML =
       `<span>${T.orders_paid}<b>${money(data.orders_paid)}</b></span>` +
       `<span>${T.payments_succeeded}<b>${money(data.payments_succeeded)}</b></span>` +
@@ -128,7 +128,7 @@
     negative, cashflow, reconcile, anomalies,
   };
 
-  fetch("/api/v1/boards/finance" + window.location.search, {headers: {Accept: "application/json"}})
+  WarroomPanels.register("finance", renderers, () => fetch("/api/v1/boards/finance" + window.location.search, {headers: {Accept: "application/json"}})
     .then(async (response) => {
       if (response.status === 403) {
         const body = await response.json().catch(() => ({}));
@@ -139,5 +139,5 @@
         return;
       }
       WarroomBoard.start("finance", renderers);
-    });
+    }));
 })();

@@ -1,8 +1,9 @@
-// The operations board's panels (warroom/web/boards/ops.py): one renderer per snapshot key.
+// The operations board's panels (warroom/web/boards/ops.py): one renderer per snapshot key, registered with
+// panels.js (the board starts on its own page; a user dashboard draws the same panels with them).
 (() => {
   const C = WarroomCharts;
   const F = WarroomFormat;
-  const panel = (key) => document.querySelector(`[data-panel="${key}"]`);
+  const panel = (key) => WarroomPanels.find(`[data-panel="${key}"]`);
   const pct = (v) => (v === null || v === undefined ? "–" : (100 * v).toFixed(1) + "%");
   const signed = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "▲ " : "▼ ") + Math.abs(100 * v).toFixed(1) + "%");
   const points = (v) => (v === null || v === undefined ? "" : ` ${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(1)}pt`);
@@ -22,7 +23,7 @@
     ignored(key, data, ctx.T);
   };
 
-  WarroomBoard.start("ops", {
+  WarroomPanels.register("ops", {
     traffic(chart, data, ctx) {
       const byChannel = {};
       const baseline = {};
@@ -61,7 +62,7 @@
     },
     leaders_category(chart, data, ctx) {
       C.ranked(chart, data.rows.map((r) => ({label: `${r.category_l1} ${signed(r.gmv_growth)}`, value: r.gmv_paid, key: r.category_l1})), ctx, {money: true});
-      if (!chart.drill) {
+      if (!chart.drill && WarroomPanels.onBoardPage("ops")) {
         // Drill down: a category's bar sets the category filter, so the SKU leaderboard shows its SKUs.
         chart.drill = true;
         chart.on("click", (p) => {

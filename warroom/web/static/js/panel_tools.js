@@ -1,4 +1,4 @@
-// Each panel the board declares (WARROOM_BOARD.panels) gets a CSV link, and an SQL button for the roles
+// Each panel the board declares (WARROOM_BOARD.panels) gets a CSV link, a "+ dashboard" link, and an SQL button for the roles
 // allowed to see it (WARROOM_BOARD.sql; the server refuses everyone else with 403 anyway). Both carry the
 // page's filters and range, so the file holds what the panel shows. A panel that keeps its own window
 // whatever the range says so under it.
@@ -17,6 +17,10 @@ const WarroomPanelTools = {
       csv.dataset.csv = key;
       csv.setAttribute("download", "");
       tools.appendChild(csv);
+      // "+ dashboard": the dashboards page with this panel ticked and the page's filters and range filled in.
+      const pick = Object.assign(document.createElement("a"), {textContent: T.to_dashboard, title: T.to_dashboard_title});
+      pick.dataset.pick = key;
+      tools.appendChild(pick);
       if (board.sql) {
         const sql = Object.assign(document.createElement("button"), {type: "button", textContent: T.sql, title: T.sql_title});
         sql.dataset.sql = key;
@@ -33,6 +37,10 @@ const WarroomPanelTools = {
     this.query = query;
     for (const a of document.querySelectorAll("[data-csv]")) {
       a.href = `/api/v1/boards/${this.board.name}/panels/${a.dataset.csv}.csv${query}`;
+    }
+    for (const a of document.querySelectorAll("[data-pick]")) {
+      const pick = new URLSearchParams({add: `${this.board.name}/${a.dataset.pick}`, query: query.replace(/^\?/, "")});
+      a.href = `/dashboards?${pick}`;
     }
   },
 

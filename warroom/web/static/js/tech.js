@@ -5,12 +5,14 @@
   const fmt = (v, d = 2) => WarroomFormat.compact(v, lang, d);
   const pct = (v, d = 2) => (v === null || v === undefined ? "–" : (v * 100).toFixed(d) + "%");
   const ms = (v) => (v === null || v === undefined ? "–" : v >= 1000 ? (v / 1000).toFixed(1) + " s" : v.toFixed(0) + " ms");
-  const table = (name) => document.querySelector(`[data-table="${name}"]`);
-  const note = (name) => document.querySelector(`[data-note="${name}"]`);
+  const table = (name) => WarroomPanels.find(`[data-table="${name}"]`);
+  const note = (name) => WarroomPanels.find(`[data-note="${name}"]`);
+  const onPage = WarroomPanels.onBoardPage("tech");  // a user dashboard draws panels, with no drill or health
   // Drill down: a service (a capacity row, a line of the requests chart) sets the service filter, so the
   // endpoint table and every series show that service's endpoints.
   const drillable = (v) => `<a data-drill-service="${v}" title="${T.drill_service}">${v}</a>`;
   const drill = (service) => {
+    if (!onPage) return;
     WarroomBoard.setFilter("service", service);
     document.querySelector('[data-panel="endpoints"]').scrollIntoView({behavior: "smooth", block: "center"});
   };
@@ -102,7 +104,8 @@
     },
   };
 
-  WarroomBoard.start("tech", renderers);
+  WarroomPanels.register("tech", renderers);
+  if (!onPage) return;
 
   // Warroom's own health: not part of the shared snapshot (it reads this server's runtime), polled.
   async function health() {
