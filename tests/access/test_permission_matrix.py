@@ -178,20 +178,6 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/finance"): [Case("/finance", FINANCE_PAGE)],
     ("GET", "/tech"): [Case("/tech", PAGE)],
     ("GET", "/screen"): [Case("/screen", PAGE)],
-    ("GET", "/api/v1/boards/{name}/panels/{key}"): [
-        Case("/api/v1/boards/ops/panels/leaders_category", READ),
-        Case("/api/v1/boards/ops/panels/traffic", READ, params={"range": "1h"}),
-        Case("/api/v1/boards/finance/panels/waterfall", FINANCE_API),
-        Case("/api/v1/boards/ops/panels/nope", "401 404 404 404 404 404 401"),
-    ],
-    ("GET", "/api/v1/boards/{name}/panels/{key}.csv"): [
-        Case("/api/v1/boards/ops/panels/leaders_category.csv", READ),
-        Case("/api/v1/boards/finance/panels/margins_category.csv", FINANCE_API),
-    ],
-    # The SQL of a panel: WARROOM_SQL_ROLES (admin, tech); the read token is the finance user's.
-    ("GET", "/api/v1/boards/{name}/panels/{key}/sql"): [
-        Case("/api/v1/boards/ops/panels/leaders_category/sql", "401 403 403 200 200 403 401"),
-    ],
     ("GET", "/api/v1/boards/{name}/comments"): [Case("/api/v1/boards/overview/comments", READ)],
     ("POST", "/api/v1/boards/{name}/comments"): [
         Case("/api/v1/boards/overview/comments", CREATED, json=COMMENT)
