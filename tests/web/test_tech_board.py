@@ -53,11 +53,9 @@ def test_incident_in_the_snapshot(client):
     payments = next(r for r in snap["endpoints"] if r["endpoint"] == "/payments")
     assert payments["latency_p50"] > 1_000  # 250 ms normally; the surge multiplies it by 8
     burn = {(b["service"], b["window_minutes"]): b for b in snap["errors"]["burn"]}
-    assert (
-        burn[("payment", 5)]["burn_rate"] > burn[("gateway", 5)]["burn_rate"]
-        if ("gateway", 5) in burn
-        else True
-    )
+    # Past the fast-burn threshold (14.4x over 5 min). Not compared with the gateway: at the midnight spike
+    # the gateway runs near 95% and its 1%-sampled 5xx over 5 minutes are a handful of rows, so its burn
+    # rate swings above or below payment's from run to run.
     assert burn[("payment", 5)]["burn_rate"] > 14.4
     assert set(snap["options"]["service"]) >= {"payment", "gateway", "product"}
     filtered = client.get("/api/v1/boards/tech", params={"service": "payment"}).json()
