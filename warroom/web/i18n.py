@@ -68,6 +68,19 @@ TEXT: dict[str, dict[str, str]] = {
     "annotation_label": {"zh": "标注内容", "en": "Label"},
     "annotation_saved": {"zh": "已添加标注", "en": "Annotation added"},
     "annotations": {"zh": "标注", "en": "Annotations"},
+    "comments": {"zh": "评论", "en": "Comments"},
+    "comments_title": {"zh": "评论此面板", "en": "Comments on this panel"},
+    "comment_hint": {
+        "zh": "写评论; @运营 @财务 @技术 会通知该团队",
+        "en": "Write a comment; @ops @finance @tech notify that team",
+    },
+    "comment_at": {"zh": "关于时刻(可选)", "en": "About the moment (optional)"},
+    "comment_about": {"zh": "关于", "en": "about"},
+    "comment_send": {"zh": "发表", "en": "Post"},
+    "comment_saved": {"zh": "已发表", "en": "Posted"},
+    "comment_reply": {"zh": "回复", "en": "Reply"},
+    "comment_reply_to": {"zh": "回复", "en": "Replying to"},
+    "comment_none": {"zh": "还没有评论", "en": "No comments yet"},
     "password": {"zh": "密码", "en": "Password"},
 }
 

@@ -83,6 +83,7 @@ const WarroomBoard = {
     }
     WarroomPanelTools.init(tools, ctx.T);
     WarroomAnnotations.init(name, charts, ctx);
+    WarroomComments.init(name, ctx);
     window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
     connect();
   },
