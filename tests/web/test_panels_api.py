@@ -179,3 +179,21 @@ def test_the_query_api_carries_its_sql_only_for_the_roles_that_may_see_sql(app):
         assert r.status_code == 200 and r.json()["rows"], (user, r.text)
         sql = r.json()["sql"]
         assert (sql is not None and "order_items" in sql) if shown else sql is None, (user, sql)
+
+
+def test_the_overview_is_made_of_panels_each_downloadable(app):
+    snap = app.client.get("/api/v1/boards/overview", headers=bearer(app, "op")).json()
+    assert {"now", "today", "yesterday_same_time", "today_by_hour", "yesterday_by_hour"} <= set(snap)
+    hourly = app.client.get("/api/v1/boards/overview/panels/today_by_hour", headers=bearer(app, "op")).json()
+    assert hourly["data"] == snap["today_by_hour"] and hourly["data"]
+
+    def csv_rows(key: str) -> list[dict]:  # the file starts with a BOM, for Excel
+        r = app.client.get(f"/api/v1/boards/overview/panels/{key}.csv", headers=bearer(app, "op"))
+        return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    rows = csv_rows("today_by_hour")
+    assert [(r["hour"], float(r["gmv_paid"])) for r in rows] == [
+        (f"{h:02d}:00", v) for h, v in enumerate(snap["today_by_hour"])
+    ]
+    (figures,) = csv_rows("today")
+    assert float(figures["gmv_paid"]) == snap["today"]["gmv_paid"]
