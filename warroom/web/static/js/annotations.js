@@ -26,6 +26,8 @@ const WarroomAnnotations = {
   extent(chart) {
     const option = chart.getOption();
     if (!option || !option.xAxis || !option.xAxis.length || option.xAxis[0].type !== "time") return null;
+    const axis = option.xAxis[0];
+    if (typeof axis.min === "number" && typeof axis.max === "number") return [axis.min, axis.max];  // set by charts.js
     let lo = Infinity, hi = -Infinity;
     for (const series of option.series || []) {
       for (const point of series.data || []) {
@@ -50,8 +52,11 @@ const WarroomAnnotations = {
       chart.setOption({series: [{
         markLine: {symbol: "none", silent: true, lineStyle: {color: "#fa8c16", type: "dashed"},
           data: shown.filter((a) => !a.time_to).map((a) => ({xAxis: +new Date(a.time_from), name: a.label, label: {...label(a), position: "insideEndTop"}}))},
+        // A range is cut to the chart's own data: a week-long promotion must not stretch a day's axis.
         markArea: {silent: true, itemStyle: {color: "rgba(250, 140, 22, 0.12)"},
-          data: shown.filter((a) => a.time_to).map((a) => [{xAxis: +new Date(a.time_from), name: a.label, label: {...label(a), position: "insideTop"}}, {xAxis: +new Date(a.time_to)}])},
+          data: shown.filter((a) => a.time_to).map((a) => [
+            {xAxis: Math.max(+new Date(a.time_from), span[0]), name: a.label, label: {...label(a), position: "insideTop"}},
+            {xAxis: Math.min(+new Date(a.time_to), span[1])}])},
       }]});
     }
   },

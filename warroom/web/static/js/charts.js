@@ -9,15 +9,21 @@ const WarroomCharts = {
 
   // series: [{name, data: [[isoTime, value], ...], type?: "line"|"bar", area?: bool}]
   timeSeries(chart, series, ctx, {money = false} = {}) {
+    // One moment only (the first hour of a day): ECharts would stretch the axis over two days and draw the
+    // bar hours wide; two hours either side keep it a bar at its hour.
+    const times = new Set(series.flatMap((s) => s.data.map((p) => +new Date(p[0]))));
+    const only = times.size === 1 ? [...times][0] : null;
+    const around = only === null ? {} : {min: only - 7_200_000, max: only + 7_200_000};
     chart.setOption({
       color: this.palette,
       tooltip: {trigger: "axis", valueFormatter: (v) => (money ? "¥" : "") + WarroomFormat.compact(v, ctx.lang)},
       legend: {top: 0, right: 0, type: "scroll"},
       grid: {left: 64, right: 16, top: 32, bottom: 28},
-      xAxis: {type: "time", axisLabel: {formatter: (v) => new Date(v).toLocaleTimeString("zh-CN",
+      xAxis: {type: "time", ...around, axisLabel: {formatter: (v) => new Date(v).toLocaleTimeString("zh-CN",
         {timeZone: ctx.tz, hour: "2-digit", minute: "2-digit", hour12: false})}},
       yAxis: this.axisValue(ctx, money),
-      series: series.map((s) => ({name: s.name, type: s.type || "line", data: s.data, showSymbol: false,
+      series: series.map((s) => ({name: s.name, type: s.type || "line", data: s.data, showSymbol: only !== null,
+        barMaxWidth: 48,
         smooth: true, stack: s.stack, areaStyle: s.area ? {opacity: 0.2} : undefined})),
     }, true);
   },
