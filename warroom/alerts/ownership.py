@@ -35,10 +35,6 @@ class Target:
     summary: str
 
 
-def _utc(t: datetime | None) -> datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=UTC))
-
-
 def target_of(session: Session, outbox: OutboxRow, lang: str) -> tuple[Target, AlertStateRow]:
     """The episode an outbox row was sent for, and its stored state; EpisodeOver when it has moved on."""
     fired_at = datetime.fromisoformat(outbox.payload["fired_at"])
@@ -47,7 +43,7 @@ def target_of(session: Session, outbox: OutboxRow, lang: str) -> tuple[Target, A
         .filter_by(rule_id=outbox.rule_id, labels_key=outbox.labels_key)
         .one_or_none()
     )
-    if state is None or _utc(state.fired_at) != fired_at:
+    if state is None or state.fired_at != fired_at:  # UtcDateTime gives aware UTC back, SQLite included
         raise EpisodeOver(
             f"alert {outbox.rule_id} {outbox.labels_key!r} of {fired_at.isoformat()} is over (resolved, "
             "or firing again as a new alert): nothing was done; open the alerts page"

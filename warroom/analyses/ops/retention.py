@@ -33,14 +33,17 @@ def churn(
     principal: Principal | None = None,
     horizon_days: int = 30,
     purchases: Literal["orders", "pay_events"] = "orders",
+    orders: pa.Table | None = None,
 ) -> dict:
     """{"repurchase": {customers, repeat_customers, rate}, "retention": [cohort rows], "model": {r, alpha, a,
     b, log_likelihood, customers}, "customers": Arrow table customer_id, frequency, recency, age, p_alive,
-    churn_risk, expected_purchases (highest risk among repeat buyers first)}."""
+    churn_risk, expected_purchases (highest risk among repeat buyers first)}. `orders`: the purchase history
+    already read (paid_orders(...)), to share one read with other analyses."""
     if purchases not in ("orders", "pay_events"):
         raise UserError(f"purchases {purchases!r}: use 'orders' or 'pay_events'")
-    history = paid_orders if purchases == "orders" else pay_events
-    orders = history(warehouse, end=end, tz=tz, principal=principal)
+    if orders is None:
+        history = paid_orders if purchases == "orders" else pay_events
+        orders = history(warehouse, end=end, tz=tz, principal=principal)
     again = repurchase(orders)
     cohorts = retention(orders, grain="week")
     calibration_end = (end - timedelta(microseconds=1)).astimezone(tz).date()

@@ -11,6 +11,8 @@ their first one in the window, *returning* otherwise.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from warroom.analyses.cohorts import buyer_mix, classify_buyers
 from warroom.analyses.ops.purchases import paid_orders
 from warroom.analyses.ops.scope import records
@@ -29,10 +31,12 @@ def segments(
     tz: ZoneInfo,
     principal: Principal | None = None,
     gap_days: int = GAP_DAYS,
+    orders: pa.Table | None = None,
 ) -> dict:
     """{"reference_date", "sizes": [{segment, customers, monetary}], "customers": scored RFM table (Arrow),
-    "buyer_mix": {new, returning, reactivated}}."""
-    orders = paid_orders(warehouse, end=end, tz=tz, principal=principal)
+    "buyer_mix": {new, returning, reactivated}}. `orders`: paid_orders(...) already read, to share one read."""
+    if orders is None:
+        orders = paid_orders(warehouse, end=end, tz=tz, principal=principal)
     reference = (end - timedelta(microseconds=1)).astimezone(tz).date()
     scored = score_rfm(rfm_summary(orders, reference_date=reference, day="ts", amount="paid_amount"))
     start_day = window_start.astimezone(tz).date()
