@@ -89,14 +89,11 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def active_alerts(user, meta) -> dict:
-    teams = teams_of(user.role)
-    return {"teams": list(teams), "alerts": open_alerts(meta, teams, user.language)}
-
-
 @router.get("/api/v1/alerts")
-def alerts_api(user: UserDep, meta: MetaDep) -> dict:
-    return active_alerts(user, meta)
+def alerts_api(user: UserDep, meta: MetaDep, lang: LangDep) -> dict:
+    """In the page's language (as the overview), so a screen switched to English ticks in English."""
+    teams = teams_of(user.role)
+    return {"teams": list(teams), "alerts": open_alerts(meta, teams, lang)}
 
 
 @router.get("/api/v1/alerts/overview")
