@@ -26,7 +26,7 @@ from warroom.alerts.scheduler import labels_key
 from warroom.alerts.silences import parse_matcher
 from warroom.errors import NotFound, UserError
 from warroom.meta.alerts import AckRow, AlertStateRow, SilenceRow
-from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, check_csrf
+from warroom.web.auth import MetaDep, PageUserDep, UserDep, check_csrf
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.boards import _sse
 from warroom.web.routes.pages import render
@@ -115,9 +115,7 @@ async def alerts_live(
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def alerts_page(request: Request, rt: RuntimeDep, lang: LangDep, user: PageUserDep) -> Response:
     strings = {key: value[lang] for key, value in TEXT.items()}
     return render(
         request, "alerts.html", lang, user=user, a=strings, teams=teams_of(user.role),
@@ -231,8 +229,7 @@ def end_silence(
     if row is None:
         raise NotFound(f"no silence {silence_id}")
     now = rt.now().astimezone(UTC)
-    starts = row.starts_at if row.starts_at.tzinfo else row.starts_at.replace(tzinfo=UTC)  # SQLite: naive UTC
-    row.ends_at = max(now, starts)
+    row.ends_at = max(now, row.starts_at)
     audit(meta, actor=user.username, action=Action.SILENCE_ENDED, target=str(silence_id), ip=_ip(request))
     meta.commit()
     return RedirectResponse("/alerts", status_code=303)
