@@ -37,18 +37,11 @@ HALF_FEN = (
     "on DuckDB (the double is 1147.72499...) and 1147.73 on Spark (rounds the double's decimal string "
     "HALF_UP); fix: round money ratios as DECIMAL in compile.py"
 )
-FLOAT_LITERAL = (
-    "per-second rate without a grain: bucket_seconds is the float literal 86400.0, which Spark SQL reads as "
-    "DECIMAL(6,1) (DuckDB divides as DOUBLE), so Spark answers 0.632491 where DuckDB has 0.6324908564814815; "
-    "fix: render it as CAST(86400 AS DOUBLE) in compile.py"
-)
 NO_INVENTORY = (
     "tests/metrics/data.py writes no inventory rows, so this metric is not exercised (add some there)"
 )
 GAPS = {
     "aov-hour": HALF_FEN,
-    "gmv_per_second-total": FLOAT_LITERAL,
-    "orders_per_second-total": FLOAT_LITERAL,
     **{f"{m}-{shape}": NO_INVENTORY for m in CATALOG.metrics if {leaf.table for leaf, _ in CATALOG.leaves(m)} >= {"inventory"}
        for shape in ("total", "hour")},
 }  # fmt: skip
@@ -167,8 +160,6 @@ DIMENSION_CASES = {
 }  # fmt: skip
 # Known gaps inside a combination: (case, metric) -> reason. Those columns are checked by test_known_gap.
 COLUMN_GAPS = {
-    **{(case, m): FLOAT_LITERAL for case in ("channel", "category_l1", "promo_type-category_l1")
-       for m in ("gmv_per_second", "orders_per_second")},
     ("channel-hour", "aov"): HALF_FEN,
 }  # fmt: skip
 

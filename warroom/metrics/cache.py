@@ -109,8 +109,15 @@ def duckdb_sql(expr: ir.Table) -> str:
 
 def bind_literals(expr: ir.Table, values: dict[str, Any]) -> ir.Table:
     """The expression with each slot replaced by its value as a literal (for engines without parameters)."""
-    replacements = {node: ops.Literal(values[node.key], node.dtype) for node in expr.op().find(Slot)}
+    replacements = {node: _literal(values[node.key], node.dtype) for node in expr.op().find(Slot)}
     return expr.op().replace(replacements).to_expr() if replacements else expr
+
+
+def _literal(value: Any, dtype: dt.DataType) -> ops.Value:
+    # A float is cast as well: Spark SQL reads a bare 86400.0 as DECIMAL(6,1), and a rate divided by it
+    # came back rounded to six places where DuckDB divides as DOUBLE.
+    literal = ops.Literal(value, dtype)
+    return ops.Cast(literal, dtype) if dtype.is_floating() else literal
 
 
 @dataclass(frozen=True)
