@@ -156,7 +156,7 @@ def test_bad_durations(text):
 
 # The metric names the built-in pack uses; the catalog must define them (reported to the lead).
 PACK_METRICS = {
-    "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "merchant_promo_margin",
+    "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "below_cost_promo_margin",
     "refund_count",
     "refund_rate", "payment_failure_rate", "latency_p99", "error_rate_5xx", "host_cpu", "host_scrapes",
 }  # fmt: skip

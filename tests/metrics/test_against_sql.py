@@ -337,6 +337,12 @@ CASES = [
         f"SELECT p.category_l1, min(l.merchant_price - l.unit_cost) FROM {LANDED_P} GROUP BY 1",
     ),
     (
+        "below_cost_promo_margin",
+        ["sku"],
+        [],
+        f"SELECT sku_id, min(merchant_price - unit_cost) FROM {LANDED} AND merchant_price < unit_cost GROUP BY 1",
+    ),
+    (
         "skus_priced_below_cost",
         [],
         [],
