@@ -31,7 +31,9 @@ def _login(client, password="fin-pass-1"):
 
 
 def test_pages_redirect_to_login_and_apis_answer_401_in_the_envelope(client):
-    assert client.get("/").headers["location"] == "/login"
+    for page in ["/", "/ops", "/finance", "/tech", "/screen", "/alerts", "/data", "/dashboards", "/admin"]:
+        r = client.get(page, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login"), page
     r = client.get("/api/v1/boards/overview")
     assert r.status_code == 401
     assert r.json()["ok"] is False and r.json()["status"] == 401 and "log in" in r.json()["error"]

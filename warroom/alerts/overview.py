@@ -26,16 +26,8 @@ def teams_of(role: str) -> tuple[str, ...]:
     return (role,) if role in TEAMS else ()
 
 
-def _utc(t: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    if t is None:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 def _iso(t: datetime | None) -> str | None:
-    t = _utc(t)
-    return t.isoformat() if t else None
+    return t.isoformat() if t else None  # aware UTC: the store's UtcDateTime columns hand them back so
 
 
 def _delivery(rows: list[OutboxRow]) -> str | None:
@@ -60,11 +52,11 @@ def open_alerts(session: Session, teams: tuple[str, ...], lang: str) -> list[dic
         acks.setdefault((row.rule_id, row.labels_key), []).append(row)
     alerts = []
     for s in states:
-        fired = _utc(s.fired_at)
+        fired = s.fired_at
         key = (s.rule_id, s.labels_key)
-        episode = [r for r in outbox.get(key, []) if fired and _utc(r.created_at) >= fired]
+        episode = [r for r in outbox.get(key, []) if fired and r.created_at >= fired]
         undelivered = [r for r in episode if r.status == "undelivered"]
-        ack = next((a for a in acks.get(key, []) if fired and _utc(a.at) >= fired), None)
+        ack = next((a for a in acks.get(key, []) if fired and a.at >= fired), None)
         alerts.append(
             {
                 "rule_id": s.rule_id, "labels": s.labels, "labels_key": s.labels_key, "team": s.team,
@@ -75,6 +67,7 @@ def open_alerts(session: Session, teams: tuple[str, ...], lang: str) -> list[dic
                 "delivery": _delivery(episode), "undelivered": bool(undelivered),
                 "delivery_errors": sorted({f"{r.channel}: {r.last_error}" for r in undelivered}),
                 "acked_by": ack.by if ack else None, "ack_comment": ack.comment if ack else None,
+                "ack_kind": ack.kind if ack else None, "escalated_at": _iso(s.escalated_at),
             }
         )  # fmt: skip
     alerts.sort(
@@ -120,7 +113,7 @@ def silences(session: Session, now: datetime) -> list[dict]:
         {
             "id": r.id, "rule_id": r.rule_id, "matchers": r.matchers, "starts_at": _iso(r.starts_at),
             "ends_at": _iso(r.ends_at), "created_by": r.created_by, "comment": r.comment,
-            "active": _utc(r.starts_at) <= now,
+            "active": r.starts_at <= now,
         }
         for r in rows
     ]  # fmt: skip

@@ -68,6 +68,20 @@ UserDep = Annotated[User, Depends(current_user)]
 OptionalUserDep = Annotated[User | None, Depends(optional_user)]
 
 
+class LoginRequired(Exception):
+    """A page asked for with nobody logged in: answered by a redirect to the login page (web/errors.py),
+    where an API route answers 401."""
+
+
+async def page_user(user: OptionalUserDep) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+PageUserDep = Annotated[User, Depends(page_user)]
+
+
 def policy_key(user: User) -> tuple:
     """What makes two viewers see the same numbers: live snapshots are shared per key, never across keys."""
     policy = policy_for(user)

@@ -2,10 +2,11 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from warroom.errors import UserError
+from warroom.web.auth import LoginRequired
 
 
 def envelope(status: int, error: str, errors: list | None = None) -> JSONResponse:
@@ -16,6 +17,10 @@ def envelope(status: int, error: str, errors: list | None = None) -> JSONRespons
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
     @app.exception_handler(UserError)
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
         return envelope(exc.status_code, str(exc))

@@ -32,7 +32,7 @@ from warroom.access import (
 from warroom.errors import UserError
 from warroom.meta import User
 from warroom.metrics import load_catalog
-from warroom.web.auth import MetaDep, NotLoggedIn, caller, check_csrf
+from warroom.web.auth import LoginRequired, MetaDep, NotLoggedIn, caller, check_csrf
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.routes.pages import render
 
@@ -132,6 +132,15 @@ def admin_or_none(request: Request, meta: MetaDep) -> User | None:
 AdminOrNone = Annotated[User | None, Depends(admin_or_none)]
 
 
+def admin_page_user(user: AdminOrNone) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+AdminPage = Annotated[User, Depends(admin_page_user)]  # an admin page: nobody logged in goes to /login
+
+
 def _admin(user: User | None) -> User:
     if user is None:
         raise NotLoggedIn("log in as an admin first: POST /login, or send 'Authorization: Bearer <token>'")
@@ -168,14 +177,12 @@ def _users_page(
 
 
 @router.get("", response_class=HTMLResponse)
-def admin_home(user: AdminOrNone) -> Response:
-    return RedirectResponse("/admin/users" if user else "/login", status_code=303)
+def admin_home(user: AdminPage) -> Response:
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminOrNone) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def users_page(request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminPage) -> Response:
     return _users_page(request, rt, lang, meta, user)
 
 
@@ -296,9 +303,7 @@ def _roles_page(
 
 
 @router.get("/roles", response_class=HTMLResponse)
-def roles_page(request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminOrNone) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def roles_page(request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminPage) -> Response:
     return _roles_page(request, rt, lang, meta, user)
 
 
@@ -346,11 +351,7 @@ def _tokens_page(
 
 
 @router.get("/tokens", response_class=HTMLResponse)
-def tokens_page(
-    request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminOrNone
-) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def tokens_page(request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: AdminPage) -> Response:
     return _tokens_page(request, rt, lang, meta, user)
 
 

@@ -3,14 +3,14 @@
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from warroom.access import Action, recent_audit
 from warroom.collab import CollabAction
 from warroom.errors import UserError
 from warroom.web.auth import MetaDep
 from warroom.web.deps import LangDep, RuntimeDep
-from warroom.web.routes.admin import AdminOrNone, admin_page
+from warroom.web.routes.admin import AdminPage, admin_page
 
 router = APIRouter(prefix="/admin")
 
@@ -25,12 +25,10 @@ def audit_page(
     rt: RuntimeDep,
     lang: LangDep,
     meta: MetaDep,
-    user: AdminOrNone,
+    user: AdminPage,
     action: str = "",
 ) -> Response:
     """The newest entries first; ?action=<name> shows one action only."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
     if action and action not in AUDIT_ACTIONS:
         raise UserError(f"unknown audit action {action!r}; the actions are {', '.join(AUDIT_ACTIONS)}")
     entries = recent_audit(meta, limit=AUDIT_PAGE_ROWS, action=action or None)  # type: ignore[arg-type]

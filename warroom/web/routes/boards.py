@@ -5,12 +5,12 @@ from contextlib import AbstractContextManager, nullcontext
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from warroom.errors import NotFound, UserError
 from warroom.metrics import Forbidden
-from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
+from warroom.web.auth import MetaDep, PageUserDep, UserDep, policy_key, principal_of
 from warroom.web.boards import ALL, Board, BoardRequest
 from warroom.web.boards.timerange import PARAMS, PRESETS, RangeSpec, parse_range
 from warroom.web.deps import LangDep, RuntimeDep
@@ -153,9 +153,7 @@ def _tools(board: Board, lang: str, rt: Runtime, user) -> dict:
 
 
 def _page_route(board: Board):
-    def page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
+    def page(request: Request, rt: RuntimeDep, lang: LangDep, user: PageUserDep) -> Response:
         _filters(board, request), _range(board, request, rt)
         page = render(
             request, board.template, lang, board=board, timezone=rt.settings.timezone, user=user,

@@ -33,7 +33,7 @@ from warroom.errors import UserError
 from warroom.meta import User
 from warroom.meta.dashboards import Dashboard
 from warroom.web import catalog
-from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, check_csrf, principal_of
+from warroom.web.auth import MetaDep, PageUserDep, UserDep, check_csrf, principal_of
 from warroom.web.boards import ALL
 from warroom.web.boards.timerange import PARAMS, parse_range
 from warroom.web.deps import LangDep, RuntimeDep
@@ -137,10 +137,8 @@ def _list_page(
 
 @router.get("/dashboards", response_class=HTMLResponse)
 def dashboards_page(
-    request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: OptionalUserDep
+    request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: PageUserDep
 ) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
     return _list_page(request, rt, lang, meta, user)
 
 
@@ -170,10 +168,8 @@ async def add_dashboard(
 
 @router.get("/dashboards/{dashboard_id}", response_class=HTMLResponse)
 def dashboard_page(
-    dashboard_id: str, request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: OptionalUserDep
+    dashboard_id: str, request: Request, rt: RuntimeDep, lang: LangDep, meta: MetaDep, user: PageUserDep
 ) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
     dashboard = get_dashboard(meta, dashboard_id=dashboard_id)
     picks = picks_of(dashboard)
     used = list(dict.fromkeys(p.board for p in picks if p.board in ALL))

@@ -9,14 +9,14 @@ their URL masked. Fixing and replaying stays with `warroom quarantine replay` an
 """
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from warroom.errors import UserError
 from warroom.ingest.status import quarantine_status, table_rows
 from warroom.meta import User
 from warroom.sources.databases import list_sources, masked_url
-from warroom.web.auth import MetaDep, OptionalUserDep, UserDep, policy_key, principal_of
+from warroom.web.auth import MetaDep, PageUserDep, UserDep, policy_key, principal_of
 from warroom.web.deps import LangDep, RuntimeDep
 from warroom.web.nav import may_see_data
 from warroom.web.routes.boards import _sse
@@ -134,9 +134,7 @@ async def live(request: Request, rt: RuntimeDep, meta: MetaDep, user: UserDep) -
 
 
 @router.get("/data", response_class=HTMLResponse)
-def data_page(request: Request, rt: RuntimeDep, lang: LangDep, user: OptionalUserDep) -> Response:
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+def data_page(request: Request, rt: RuntimeDep, lang: LangDep, user: PageUserDep) -> Response:
     _check(user)
     strings = {key: value[lang] for key, value in TEXT.items()}
     return render(request, "data.html", lang, user=user, d=strings, timezone=rt.settings.timezone)
