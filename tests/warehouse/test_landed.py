@@ -57,9 +57,13 @@ def wh(tmp_path_factory):
 
 
 def rows(wh: Warehouse) -> dict:
-    got = wh.cursor().execute(
-        "SELECT sku_id, ts, landed_price, merchant_price, promo_ids, unpriced_promo_ids FROM landed_prices"
-    ).fetchall()
+    got = (
+        wh.cursor()
+        .execute(
+            "SELECT sku_id, ts, landed_price, merchant_price, promo_ids, unpriced_promo_ids FROM landed_prices"
+        )
+        .fetchall()
+    )
     return {(s, t.astimezone(SHANGHAI).strftime("%H:%M")): tuple(rest) for s, t, *rest in got}
 
 

@@ -245,7 +245,9 @@ class _Parser:
             if missing:
                 self.problem(path, f"join columns {missing} are not in both {src} and {dst}")
             if tuple(READABLE[dst].key) != on:
-                self.problem(path, f"{dst} is not unique on {list(on)} (its key is {list(READABLE[dst].key)})")
+                self.problem(
+                    path, f"{dst} is not unique on {list(on)} (its key is {list(READABLE[dst].key)})"
+                )
             out[(src, dst)] = Join(src, dst, on)
         return out
 

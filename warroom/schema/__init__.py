@@ -9,7 +9,17 @@ from warroom.schema.types import ColumnType, fen_to_money
 # What the metric layer reads: the canonical tables and those computed from them in the warehouse.
 READABLE: dict[str, Table] = {**TABLES, **DERIVED}
 
-__all__ = ["DERIVED", "READABLE", "TABLES", "Column", "ColumnType", "Table", "fen_to_money", "get_table", "schema_as_dict"]
+__all__ = [
+    "DERIVED",
+    "READABLE",
+    "TABLES",
+    "Column",
+    "ColumnType",
+    "Table",
+    "fen_to_money",
+    "get_table",
+    "schema_as_dict",
+]
 
 
 def get_table(name: str) -> Table:

@@ -16,7 +16,9 @@ landed_prices = Table(
     "derived",
     "到手价: one unit's price bought on its own after every live promotion that stacks, and its unit cost.",
     (
-        Column("ts", T.TIMESTAMP, "From when this price holds (a change of live promotions, or an hour) (UTC)."),
+        Column(
+            "ts", T.TIMESTAMP, "From when this price holds (a change of live promotions, or an hour) (UTC)."
+        ),
         Column("sku_id", T.ID, "SKU."),
         Column("list_price", T.MONEY, "List price per unit, CNY."),
         Column("landed_price", T.MONEY, "Lowest price one unit sells at on its own, any channel, CNY."),

@@ -116,7 +116,7 @@ promotions = Table(
             T.TEXT,
             "The mechanic's parameters as JSON, money in yuan: discount and group_buy {percent_off}, flash_sale "
             "{price}, threshold {every, off}, coupon {off, min_spend}, cashback {percent, cap}; optionally "
-            "narrowed by category_l1 [..], sku_ids [..], channel_group. E.g. {\"every\": 300, \"off\": 50}.",
+            'narrowed by category_l1 [..], sku_ids [..], channel_group. E.g. {"every": 300, "off": 50}.',
         ),
     ),
     key=("promo_id",),

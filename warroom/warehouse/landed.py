@@ -22,6 +22,7 @@ A rule without its mechanic's parameters (e.g. `{}`) is not priced; its id is ke
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
@@ -138,7 +139,7 @@ def compute(promotions: pa.Table, products: pa.Table) -> pa.Table:
     list_fen = np.array([round(v * 100) for v in priced["list_price"].to_pylist()], dtype=np.int64)
     bounds = sorted({t for p in promos for t in (p.starts_at, p.ends_at)})
     parts: list[dict] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in pairwise(bounds):
         live = [p for p in promos if p.starts_at <= start and end <= p.ends_at]
         masks = [(p, p.covers(sku_id, l1)) for p in live]
         covered = np.zeros(len(sku_id), dtype=bool)
@@ -185,8 +186,10 @@ def _table(parts: list[dict], priced: pa.Table, list_fen: np.ndarray) -> pa.Tabl
 
 def rebuild(con) -> int:
     """Recompute landed_prices from the promotions and products `con` sees, inside the caller's transaction
-    (a few hundred ms at scale 1's 1,200 SKUs; promotions and products change rarely). Returns its rows."""
-    promotions = con.sql("SELECT promo_id, promo_type, funded_by, starts_at, ends_at, rule FROM promotions").to_arrow_table()
+    (0.8 s for scale 1's 1,200 SKUs and 430k rows; promotions and products change rarely). Returns its rows."""
+    promotions = con.sql(
+        "SELECT promo_id, promo_type, funded_by, starts_at, ends_at, rule FROM promotions"
+    ).to_arrow_table()
     products = con.sql("SELECT sku_id, category_l1, list_price, unit_cost FROM products").to_arrow_table()
     rows = compute(promotions, products)
     con.execute(f"DELETE FROM {landed_prices.name}")
