@@ -22,10 +22,10 @@ FEW = 10  # false alerts allowed over all the clean stretches together
 
 # Measured on this small sale (scale 0.05, after the fixes of issue 8's second pass): at 1/20 of the traffic
 # these incidents show late or below the rules' evidence gates, which are set from scale 1, where
-# bench/alerts.py catches all four within 2 intervals except the negative margin (6).
+# bench/alerts.py catches all four within 2 intervals. The negative margin needs no traffic: the mispriced
+# promotion is read from the promotions themselves (promo_priced_below_cost), at any scale.
 LATE = {
     "payment-latency-surge": "scale 0.05: latency_p99_high first reads it at 00:06 (6 intervals): few requests",
-    "negative-margin-sku": "scale 0.05: the mispriced SKU's first order comes 11 minutes in (12 intervals)",
     "roi-collapse": "scale 0.05: missed; ads_video's hours hold under cost_per_visit's min_volume of 10 visits",
     "refund-spike": "scale 0.05: missed; 家居 has under refund_spike's min_volume of 5 refunds an hour",
 }

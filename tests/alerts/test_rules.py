@@ -170,7 +170,8 @@ def test_bad_durations(text):
 
 # The metric names the built-in pack uses; the catalog must define them (reported to the lead).
 PACK_METRICS = {
-    "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "refund_count",
+    "stock_hours_left", "stock_on_hand", "roi", "cost_per_session", "sales_margin", "below_cost_promo_margin",
+    "refund_count",
     "refund_rate", "payment_failure_rate", "latency_p99", "error_rate_5xx", "host_cpu", "host_scrapes",
 }  # fmt: skip
 VOLUME_METRICS = {
@@ -190,7 +191,7 @@ def test_the_builtin_pack_covers_the_sale_day():
     assert {r.team for r in rules} == {"ops", "finance", "tech"}
     kinds = {type(r.condition) for r in rules}
     assert kinds == {Threshold, Change, BaselineChange, Anomaly, Absent}
-    assert len({r.id for r in rules}) == len(rules) == 13
+    assert len({r.id for r in rules}) == len(rules) == 14
     assert all(r.title_zh and r.title_en for r in rules)  # a pending alert is named on the page
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from warroom.schema import TABLES
-from warroom.warehouse import Warehouse
+from warroom.warehouse import Warehouse, landed
 
 # The sale day in Asia/Shanghai is [2026-11-10 16:00Z, 2026-11-11 16:00Z); rows start 4 h before it and
 # end 2 h after, so every window check also checks the edges.
@@ -20,10 +20,10 @@ CHANNELS = [
     ("feed", "Feed", "信息流", "feed"),
     ("live", "Live", "直播", "live_stream"),
 ]
-PROMOS = [
-    ("P1", "thr", "threshold", "merchant"),
-    ("P2", "cpn", "coupon", "platform"),
-    ("P3", "fs", "flash_sale", "merchant"),
+PROMOS = [  # (id, name, mechanic, funder, rule): the rules price the landed_prices table
+    ("P1", "thr", "threshold", "merchant", '{"every": 300, "off": 50}'),
+    ("P2", "cpn", "coupon", "platform", '{"min_spend": 200, "off": 20}'),
+    ("P3", "fs", "flash_sale", "merchant", '{"price": 30, "sku_ids": [101, 104]}'),
 ]
 CATEGORIES = [("女装", "裙装"), ("数码", "手机"), ("食品", "零食")]
 PROVINCES = ["浙江", "江苏", "广东", "北京"]
@@ -56,8 +56,8 @@ def random_sale(path: Path, seed: int = 7) -> Warehouse:
     )
     t0 = DAY_START - timedelta(hours=4)
     insert(wh, "promotions", [
-        {"promo_id": p, "name": n, "promo_type": k, "funded_by": f, "starts_at": t0, "ends_at": DAY_END, "rule": "{}"}
-        for p, n, k, f in PROMOS
+        {"promo_id": p, "name": n, "promo_type": k, "funded_by": f, "starts_at": t0, "ends_at": DAY_END, "rule": r}
+        for p, n, k, f, r in PROMOS
     ])  # fmt: skip
     products = []
     for sku in range(100, 112):
@@ -68,6 +68,9 @@ def random_sale(path: Path, seed: int = 7) -> Warehouse:
             "brand": f"brand{sku % 4}", "list_price": price, "unit_cost": (price * Decimal("0.55")).quantize(Decimal("0.01")),
         })  # fmt: skip
     insert(wh, "products", products)
+    cursor = wh.cursor()
+    landed.rebuild(cursor)  # what ingest does when it writes promotions or products
+    cursor.close()
     customers = [
         {"customer_id": c, "registered_at": t0 - timedelta(days=c), "province": PROVINCES[c % 4],
          "member_level": ("regular", "gold", "vip88")[c % 3], "name": f"张{c}", "phone": f"1380000{c:04d}"}

@@ -21,6 +21,8 @@ PAY = f"payments y WHERE y.ts >= {LO} AND y.ts < {HI}"
 API = f"api_requests a WHERE a.ts >= {LO} AND a.ts < {HI}"
 HOST = f"host_metrics h WHERE h.ts >= {LO} AND h.ts < {HI}"
 SPEND = f"marketing_spend s WHERE s.hour >= {LO} AND s.hour < {HI}"
+LANDED = f"landed_prices l WHERE l.ts >= {LO} AND l.ts < {HI} AND l.unit_cost IS NOT NULL"
+LANDED_P = f"landed_prices l JOIN products p USING (sku_id) WHERE l.ts >= {LO} AND l.ts < {HI} AND l.unit_cost IS NOT NULL"
 # The documented rates (catalog.yaml parameters): payment fee by the order's method, commission by category.
 FEE_RATE = "CASE o.payment_method WHEN 'huabei' THEN 0.008 WHEN 'card' THEN 0.008 WHEN 'unionpay' THEN 0.0055 ELSE 0.006 END"
 COMMISSION_RATE = (
@@ -325,6 +327,26 @@ CASES = [
       SELECT coalesce(s.sku_id, r.sku_id), (coalesce(paid, 0) - coalesce(refunded, 0) - coalesce(cogs, 0)
         - coalesce(orders, 0) * 8.50 - coalesce(rates, 0)) / (coalesce(paid, 0) - coalesce(refunded, 0))
       FROM s FULL JOIN r ON s.sku_id IS NOT DISTINCT FROM r.sku_id""",
+    ),
+    # alerts (issue 8): the live promotions' price of one unit against its cost (landed_prices)
+    ("landed_margin", ["sku"], [], f"SELECT sku_id, min(landed_price - unit_cost) FROM {LANDED} GROUP BY 1"),
+    (
+        "merchant_promo_margin",
+        ["category_l1"],
+        [],
+        f"SELECT p.category_l1, min(l.merchant_price - l.unit_cost) FROM {LANDED_P} GROUP BY 1",
+    ),
+    (
+        "below_cost_promo_margin",
+        ["sku"],
+        [],
+        f"SELECT sku_id, min(merchant_price - unit_cost) FROM {LANDED} AND merchant_price < unit_cost GROUP BY 1",
+    ),
+    (
+        "skus_priced_below_cost",
+        [],
+        [],
+        f"SELECT count(DISTINCT sku_id) FROM {LANDED} AND merchant_price < unit_cost",
     ),
     # finance analyses (issue 6)
     ("sales_margin", [], [], f"{WATERFALL} SELECT paid - cogs FROM w"),

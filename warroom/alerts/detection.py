@@ -38,7 +38,9 @@ EXPECTED: dict[str, Expected] = {
         ("payment_failure_spike", "latency_p99_high", "error_rate_5xx_high"),
         (("service", "related.api_requests.service"),),
     ),
-    "negative_margin": Expected("finance", ("negative_margin",), (("sku_id", "filters.sku_id"),)),
+    "negative_margin": Expected(
+        "finance", ("promo_priced_below_cost", "negative_margin"), (("sku_id", "filters.sku_id"),)
+    ),
     "channel_roi": Expected(
         "ops", ("channel_roi_drop", "channel_cost_per_visit_spike"), (("channel_id", "filters.channel_id"),)
     ),

@@ -32,7 +32,7 @@ from warroom.config import get_settings
 from warroom.ingest import quarantine
 from warroom.ingest.validate import Reject, validate
 from warroom.schema import Table, get_table
-from warroom.warehouse import Warehouse
+from warroom.warehouse import Warehouse, landed
 
 _SAMPLE_REJECTS = 10  # messages kept on a report for the CLI / API; the rest are in the quarantine
 _VERSION_COLUMN = "updated_at"
@@ -149,9 +149,12 @@ def write_rows(con, spec: Table, rows: pa.Table) -> tuple[int, int]:
         return 0, 0
     con.register("_b", rows.append_column("_rn", pa.array(np.arange(rows.num_rows, dtype=np.int64))))
     try:
-        return (_upsert if spec.upsert else _insert_new)(con, spec, rows, cols)
+        counts = (_upsert if spec.upsert else _insert_new)(con, spec, rows, cols)
     finally:
         con.unregister("_b")
+    if spec.name in landed.SOURCES:  # the derived landed prices change with them, in the same transaction
+        landed.rebuild(con)
+    return counts
 
 
 def _insert_new(con, spec: Table, rows: pa.Table, cols: str) -> tuple[int, int]:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from warroom.config import Settings
 from warroom.errors import UserError
-from warroom.schema import TABLES, ColumnType
+from warroom.schema import READABLE, TABLES, ColumnType
 from warroom.warehouse import Warehouse
 
 # Written last by an export, so its presence means every table is complete. Beside the table folders, not in
@@ -89,7 +89,7 @@ class SparkBackend(Backend):
         self.session = session
         self.data = data.rstrip("/")
         self.exported_at = _read_manifest(session, self.data)["exported_at"]
-        for name, table in TABLES.items():
+        for name, table in READABLE.items():
             ddl = ", ".join(f"{c.name} {_SPARK_TYPES[c.type]}" for c in table.columns)
             # An explicit schema: an empty table has no file to infer one from, and the partition folder
             # column (day) is left out, so each view has exactly the canonical columns and types.
@@ -158,7 +158,7 @@ def export_parquet(warehouse: Warehouse, out: Path, tz: ZoneInfo) -> dict[str, i
     cursor = warehouse.cursor()
     try:
         cursor.execute("BEGIN TRANSACTION")  # one snapshot: an order and its items come from the same moment
-        for name in TABLES:
+        for name in READABLE:
             counts[name] = cursor.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             cursor.execute(_copy_sql(name, staging / name, tz))
         cursor.execute("COMMIT")
@@ -167,7 +167,7 @@ def export_parquet(warehouse: Warehouse, out: Path, tz: ZoneInfo) -> dict[str, i
         raise
     finally:
         cursor.close()
-    for name in TABLES:
+    for name in READABLE:
         target = out / name
         if target.exists():
             shutil.rmtree(target)
@@ -181,7 +181,7 @@ def export_parquet(warehouse: Warehouse, out: Path, tz: ZoneInfo) -> dict[str, i
 def _copy_sql(name: str, folder: Path, tz: ZoneInfo) -> str:
     folder.mkdir()  # present even when a fact has no rows (a partitioned COPY of nothing writes nothing)
     path = str(folder).replace("'", "''")
-    table = TABLES[name]
+    table = READABLE[name]
     if table.kind == "dimension":
         return f"COPY {name} TO '{path}/data.parquet' (FORMAT parquet)"
     if table.time_column:

@@ -16,7 +16,7 @@ import yaml
 
 from warroom.errors import UserError
 from warroom.metrics import expr as ex
-from warroom.schema import TABLES
+from warroom.schema import READABLE
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 AGGS = ("sum", "count", "count_distinct", "min", "max", "avg", "percentile")
@@ -237,15 +237,17 @@ class _Parser:
         for i, spec in enumerate(raw):
             path = f"joins[{i}]"
             src, dst, on = spec.get("from"), spec.get("to"), tuple(spec.get("using") or ())
-            bad = [t for t in (src, dst) if t not in TABLES]
+            bad = [t for t in (src, dst) if t not in READABLE]
             if bad or not on:
                 self.problem(path, f"needs from/to canonical tables and using columns (unknown: {bad})")
                 continue
-            missing = [c for c in on if not (TABLES[src].has(c) and TABLES[dst].has(c))]
+            missing = [c for c in on if not (READABLE[src].has(c) and READABLE[dst].has(c))]
             if missing:
                 self.problem(path, f"join columns {missing} are not in both {src} and {dst}")
-            if tuple(TABLES[dst].key) != on:
-                self.problem(path, f"{dst} is not unique on {list(on)} (its key is {list(TABLES[dst].key)})")
+            if tuple(READABLE[dst].key) != on:
+                self.problem(
+                    path, f"{dst} is not unique on {list(on)} (its key is {list(READABLE[dst].key)})"
+                )
             out[(src, dst)] = Join(src, dst, on)
         return out
 
@@ -263,7 +265,7 @@ class _Parser:
                     break
                 current = hop
             else:
-                if not TABLES[current].has(name[-1]):
+                if not READABLE[current].has(name[-1]):
                     self.problem(path, f"{'.'.join(name)}: {current} has no column {name[-1]!r}")
         return tree
 
@@ -275,7 +277,7 @@ class _Parser:
                 self.problem(path, "'time' is the built-in time dimension (use grain)")
             on, texts = {}, {}
             for table, text in (spec.get("via") or {}).items():
-                if table not in TABLES:
+                if table not in READABLE:
                     self.problem(f"{path}.via.{table}", f"{table!r} is not a canonical table")
                     continue
                 tree = self.check_expr(text, table, joins, f"{path}.via.{table}")
@@ -343,7 +345,7 @@ class _Parser:
 
     def simple(self, spec: dict, path: str, joins: dict, params: dict, texts: dict[str, str]) -> dict:
         table, agg = spec.get("table"), spec.get("agg")
-        if table not in TABLES:
+        if table not in READABLE:
             self.problem(f"{path}.table", f"{table!r} is not a canonical table")
             return {}
         if agg not in AGGS:
@@ -356,7 +358,7 @@ class _Parser:
             if not isinstance(q, float) or not 0 < q < 1:
                 self.problem(f"{path}.percentile", "needs percentile between 0 and 1, e.g. 0.99")
             out["percentile"] = q
-        time_text = spec.get("time", TABLES[table].time_column)
+        time_text = spec.get("time", READABLE[table].time_column)
         texts["time"] = str(time_text)
         if time_text is None:
             self.problem(path, f"table {table} has no time column; say which with time:")

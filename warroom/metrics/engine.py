@@ -30,7 +30,7 @@ from warroom.schema import TABLES
 from warroom.warehouse import Warehouse
 
 # Columns only a principal allowed 'finance' metrics may read row by row (unit costs reveal margins).
-FINANCE_COLUMNS = {"products.unit_cost", "order_items.unit_cost"}
+FINANCE_COLUMNS = {"products.unit_cost", "order_items.unit_cost", "landed_prices.unit_cost"}
 MAX_DATASET_ROWS = 1_000_000
 
 

@@ -17,7 +17,7 @@ from warroom.errors import UserError
 from warroom.metrics import expr as ex
 from warroom.metrics.catalog import Catalog
 from warroom.metrics.query import Filter
-from warroom.schema import TABLES
+from warroom.schema import READABLE
 
 
 def column_name(path: tuple[str, ...]) -> str:
@@ -27,7 +27,7 @@ def column_name(path: tuple[str, ...]) -> str:
 @lru_cache
 def canonical(table: str) -> ir.Table:
     """An unbound Ibis table typed by the canonical schema: the warehouse's tables are created from it."""
-    return ibis.table(ibis.Schema.from_pyarrow(TABLES[table].arrow_schema), name=table)
+    return ibis.table(ibis.Schema.from_pyarrow(READABLE[table].arrow_schema), name=table)
 
 
 def joined(catalog: Catalog, table: str, trees: list[ast.expr | None]) -> ir.Table:

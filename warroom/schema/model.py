@@ -43,7 +43,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     name: str
-    kind: str  # "dimension" or "fact"
+    kind: str  # "dimension", "fact", or "derived" (computed in the warehouse: schema/derived.py)
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # the identity of a row: a second row with the same key is a duplicate or an update

@@ -110,7 +110,14 @@ promotions = Table(
         Column("funded_by", T.TEXT, "Who pays for the discount.", enum=FUNDERS),
         _ts("starts_at", "Start (UTC)."),
         _ts("ends_at", "End (UTC)."),
-        Column("rule", T.TEXT, 'The mechanic\'s parameters as JSON, e.g. {"threshold": 300, "off": 50}.'),
+        # Read by warroom/warehouse/landed.py (the landed prices): a rule without its parameters is kept, unpriced.
+        Column(
+            "rule",
+            T.TEXT,
+            "The mechanic's parameters as JSON, money in yuan: discount and group_buy {percent_off}, flash_sale "
+            "{price}, threshold {every, off}, coupon {off, min_spend}, cashback {percent, cap}; optionally "
+            'narrowed by category_l1 [..], sku_ids [..], channel_group. E.g. {"every": 300, "off": 50}.',
+        ),
     ),
     key=("promo_id",),
     upsert=True,

@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warroom.schema import TABLES, Table
+from warroom.schema import READABLE, TABLES, Table
+from warroom.warehouse import landed
 
 _THREAD = threading.local()
 
@@ -37,7 +38,7 @@ def create_table_sql(table: Table) -> str:
 
 
 def create_tables_sql() -> str:
-    return "\n".join(create_table_sql(t) for t in TABLES.values())
+    return "\n".join(create_table_sql(t) for t in READABLE.values())
 
 
 def relax_not_null(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -91,6 +92,7 @@ class Warehouse:
             self._con.execute(create_tables_sql())
             add_missing_columns(self._con)
             relax_not_null(self._con)
+            landed.build_if_missing(self._con)
 
     def read(self, sql: str, params: dict | None = None) -> pa.Table:
         """The rows of one SELECT, on a cursor of its own, counted in `reads_in_this_thread` (the live hub
