@@ -4,7 +4,6 @@ refuses (undelivered at once) or never comes back (undelivered after MAX_ATTEMPT
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -12,10 +11,10 @@ from sqlalchemy import select
 from tests.alerts.conftest import _Handler, free_port
 from warroom.alerts.notification import Notification
 from warroom.alerts.notify import MAX_ATTEMPTS, WebhookChannel
+from warroom.alerts.overview import open_alerts
 from warroom.alerts.scheduler import send_outbox, write_outbox
 from warroom.meta import open_metadata
 from warroom.meta.alerts import AlertStateRow, DeliveryRow, OutboxRow
-from warroom.web.routes.alerts import active_alerts
 
 T0 = datetime(2026, 11, 10, 16, 5, tzinfo=UTC)
 
@@ -109,14 +108,14 @@ def test_a_refusing_receiver_is_undelivered_at_once_and_shown(sessions, receiver
     (row,) = rows(sessions)
     assert row.status == "undelivered" and "HTTP 400" in row.last_error
     with sessions() as s:
-        tech = active_alerts(SimpleNamespace(role="tech", language="en"), s)
-        ops = active_alerts(SimpleNamespace(role="ops", language="en"), s)
-    (alert,) = tech["alerts"]
+        tech = open_alerts(s, ("tech",), "en")
+        ops = open_alerts(s, ("ops",), "en")
+    (alert,) = tech
     assert alert["undelivered"] is True and alert["delivery"] == "undelivered"
     assert alert["summary"] == "payment failing at 40%" and alert["delivery_errors"][0].startswith(
         "tech_chat: HTTP 400"
     )
-    assert ops["alerts"] == []  # another team's alert is not theirs
+    assert ops == []  # another team's alert is not theirs
 
 
 def test_a_receiver_that_never_comes_back_is_undelivered_after_max_attempts(sessions):
