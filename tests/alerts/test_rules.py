@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -91,6 +92,19 @@ rules:
 """
 
 
+def test_a_title_names_the_rule_in_both_languages():
+    (rule,) = parse_rules(GOOD + '    title: {zh: "支付延迟", en: "Payment latency"}\n', "t.yaml")
+    assert (rule.title_zh, rule.title_en) == ("支付延迟", "Payment latency")
+    assert parse_rules(GOOD, "t.yaml")[0].title_en == ""  # optional: the page falls back to the rule id
+    for bad, says in [
+        ('    title: "Payment latency"\n', "rules[0].title: expected a mapping"),
+        ('    title: {zh: "支付延迟"}\n', "rules[0].title.en: required"),
+        ('    title: {zh: "支付延迟", en: "", de: "x"}\n', "rules[0].title.de: unknown field"),
+    ]:
+        with pytest.raises(RuleFileError, match=re.escape(says)):
+            parse_rules(GOOD + bad, "t.yaml")
+
+
 def test_a_bad_file_reports_every_problem_with_its_line():
     with pytest.raises(RuleFileError) as caught:
         parse_rules(BAD, "bad.yaml")
@@ -177,6 +191,7 @@ def test_the_builtin_pack_covers_the_sale_day():
     kinds = {type(r.condition) for r in rules}
     assert kinds == {Threshold, Change, BaselineChange, Anomaly, Absent}
     assert len({r.id for r in rules}) == len(rules) == 13
+    assert all(r.title_zh and r.title_en for r in rules)  # a pending alert is named on the page
 
 
 def test_load_rules_from_a_file(tmp_path):

@@ -1,6 +1,7 @@
 """Scheduler ticks with an explicit `now` over a hand-made warehouse: states stored and carried between
 ticks, one outbox row per notification and channel, silences from the store, a repeated tick harmless."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -104,3 +105,21 @@ def test_the_server_scheduler_reads_its_clock(wh, sessions):
     ticked, sent = scheduler.run_once()
     assert ticked.at == T0 + timedelta(minutes=3) and sent.sent == 0  # no channels configured: kept
     assert len(outbox(sessions)) == 2
+
+
+def test_a_pending_alert_is_named_by_its_rule_title_until_its_message_is_said(wh, sessions):
+    rule = replace(
+        RULE, hold_for=timedelta(minutes=2), title_zh="支付失败率飙升", title_en="Payment failures"
+    )
+    tick(wh, sessions, [rule], T0 + timedelta(minutes=3), tz=SHANGHAI)
+    with sessions() as s:
+        pending = s.scalars(select(AlertStateRow)).one()
+        assert (pending.status, pending.summary_zh, pending.summary_en) == (
+            "pending",
+            "支付失败率飙升",
+            "Payment failures",
+        )
+    tick(wh, sessions, [rule], T0 + timedelta(minutes=5), tz=SHANGHAI)  # held 2 minutes: fires, says it
+    with sessions() as s:
+        firing = s.scalars(select(AlertStateRow)).one()
+        assert (firing.status, firing.summary_en) == ("firing", "failing at 50%")

@@ -75,6 +75,7 @@ def open_alerts(session: Session, teams: tuple[str, ...], lang: str) -> list[dic
                 "delivery": _delivery(episode), "undelivered": bool(undelivered),
                 "delivery_errors": sorted({f"{r.channel}: {r.last_error}" for r in undelivered}),
                 "acked_by": ack.by if ack else None, "ack_comment": ack.comment if ack else None,
+                "ack_kind": ack.kind if ack else None, "escalated_at": _iso(s.escalated_at),
             }
         )  # fmt: skip
     alerts.sort(

@@ -113,6 +113,10 @@ class Rule:
     every: timedelta = timedelta(minutes=1)  # judged at whole multiples of this (conditions.judged_at)
     min_volume: MinVolume | None = None
     escalate: Escalation | None = None  # critical rules only: its own `escalate`, or its team's (file level)
+    # What the alert is, in a few words: the alerts page shows it while the alert is only pending (nothing
+    # has been said yet, so there is no message). Empty: the page shows the rule id.
+    title_zh: str = ""
+    title_en: str = ""
 
 
 # Defaults, each with its reason. clear_for: 5 minutes of five 1-minute ticks keeps a value wobbling around
@@ -262,7 +266,7 @@ def _date(value: Any) -> date:
 
 _RULE_FIELDS = {
     "id", "description", "metric", "filters", "by", "condition", "window", "reduce", "for", "clear_for",
-    "repeat", "severity", "team", "channels", "message", "link", "every", "min_volume", "escalate",
+    "repeat", "severity", "team", "channels", "message", "link", "every", "min_volume", "escalate", "title",
 }  # fmt: skip
 
 
@@ -325,6 +329,11 @@ def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels:
     if message is not None:
         message.reject_unknown({"zh", "en"})
         zh, en = message.get("zh", _template), message.get("en", _template)
+    title = reader.child("title") if "title" in reader.mapping else None
+    title_zh = title_en = ""
+    if title is not None:
+        title.reject_unknown({"zh", "en"})
+        title_zh, title_en = title.get("zh", _text), title.get("en", _text)
     values = dict(
         id=rule_id,
         metric=metric,
@@ -344,6 +353,8 @@ def _rule(reader: Reader, known_metrics: Collection[str] | None, known_channels:
         by=reader.get("by", _names, default=()),
         description=reader.get("description", _text, default=""),
         every=reader.get("every", _every, default=timedelta(minutes=1)),
+        title_zh=title_zh,
+        title_en=title_en,
     )
     if values["window"] is not None and values["window"] <= timedelta(0):
         reader.problem("window", "must be longer than 0s")

@@ -115,7 +115,10 @@ def save_states(
         said = {labels_key(n.labels): (n.summary_zh, n.summary_en, n.link) for n in notes}
         for labels, s in states.items():
             key = labels_key(labels)
-            zh, en, link = said.get(key) or words_of.get((rule.id, key)) or ("", "", rule.link)
+            # Nothing said yet (pending): the rule's title, so the page names the alert, not its rule id.
+            zh, en, link = (
+                said.get(key) or words_of.get((rule.id, key)) or (rule.title_zh, rule.title_en, rule.link)
+            )
             rows.append(
                 dict(
                     rule_id=rule.id, labels_key=key, labels=dict(labels), team=rule.team,

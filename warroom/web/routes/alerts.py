@@ -48,6 +48,9 @@ TEXT: dict[str, dict[str, str]] = {
     "silences": {"zh": "静默", "en": "Silences"},
     "deliveries": {"zh": "投递状态", "en": "Delivery status"},
     "severity": {"zh": "级别", "en": "Severity"},
+    "critical": {"zh": "严重", "en": "critical"},
+    "warning": {"zh": "警告", "en": "warning"},
+    "info": {"zh": "提示", "en": "info"},
     "rule": {"zh": "规则", "en": "Rule"},
     "labels": {"zh": "维度", "en": "Labels"},
     "team": {"zh": "团队", "en": "Team"},
@@ -55,7 +58,9 @@ TEXT: dict[str, dict[str, str]] = {
     "since": {"zh": "开始", "en": "Since"},
     "summary": {"zh": "内容", "en": "Summary"},
     "delivery": {"zh": "投递", "en": "Delivery"},
-    "ack": {"zh": "认领", "en": "Acknowledge"},
+    "ack": {"zh": "确认", "en": "Acknowledge"},
+    "acked": {"zh": "已确认", "en": "acknowledged"},
+    "claimed": {"zh": "已认领", "en": "claimed"},
     "acked_by": {"zh": "处理人", "en": "On it"},
     "comment": {"zh": "备注", "en": "Comment"},
     "matchers": {"zh": "匹配条件", "en": "Matchers"},
@@ -77,20 +82,18 @@ TEXT: dict[str, dict[str, str]] = {
     "resolved": {"zh": "已恢复", "en": "resolved"},
     "repeat": {"zh": "重复", "en": "repeat"},
     "escalation": {"zh": "升级", "en": "escalated"},
+    "escalated_at": {"zh": "已升级", "en": "escalated"},
     "sent": {"zh": "已送达", "en": "sent"},
     "undelivered": {"zh": "未送达", "en": "undelivered"},
     "open": {"zh": "查看", "en": "Open"},
 }
 
 
-def active_alerts(user, meta) -> dict:
-    teams = teams_of(user.role)
-    return {"teams": list(teams), "alerts": open_alerts(meta, teams, user.language)}
-
-
 @router.get("/api/v1/alerts")
-def alerts_api(user: UserDep, meta: MetaDep) -> dict:
-    return active_alerts(user, meta)
+def alerts_api(user: UserDep, meta: MetaDep, lang: LangDep) -> dict:
+    """In the page's language (as the overview), so a screen switched to English ticks in English."""
+    teams = teams_of(user.role)
+    return {"teams": list(teams), "alerts": open_alerts(meta, teams, lang)}
 
 
 @router.get("/api/v1/alerts/overview")

@@ -29,7 +29,11 @@
   };
 
   const ackCell = (a) => {
-    if (a.acked_by) return el("span", {text: a.acked_by + (a.ack_comment ? " · " + a.ack_comment : "")});
+    // A claim names the owner ("I own it"), an ack only says someone is on it: the page tells them apart.
+    if (a.acked_by) {
+      const how = a.ack_kind === "claim" ? A.claimed : A.acked;
+      return el("span", {class: "ack-" + (a.ack_kind || "ack"), text: `${a.acked_by} ${how}` + (a.ack_comment ? " · " + a.ack_comment : "")});
+    }
     if (a.status !== "firing") return el("span");
     const form = postForm("/alerts/ack", {rule_id: a.rule_id, labels_key: a.labels_key});
     form.append(el("input", {name: "comment", placeholder: A.comment}), el("button", {type: "submit", text: A.ack}));
@@ -38,6 +42,13 @@
   const ruleCell = (a) => {
     const cell = el("div", {}, el("b", {text: a.rule_id}));
     if (a.labels_key) cell.append(el("div", {class: "labels", text: a.labels_key}));
+    return cell;
+  };
+
+  // An escalated alert says when it went to the second channel: the on-call person was paged.
+  const statusCell = (a) => {
+    const cell = el("div", {}, el("span", {class: "st-" + a.status, text: word(a.status) + (a.muted_by ? " 🔕" : "")}));
+    if (a.escalated_at) cell.append(el("div", {class: "escalated", text: `⤴ ${A.escalated_at} ${hhmm(a.escalated_at)}`}));
     return cell;
   };
 
@@ -56,8 +67,8 @@
     const open = document.querySelector("#open-alerts tbody");
     open.replaceChildren(...alerts.map((a) => {
       const tr = row(
-        el("span", {class: "sev " + a.severity, text: a.severity}), ruleCell(a), a.team,
-        el("span", {class: "st-" + a.status, text: word(a.status) + (a.muted_by ? " 🔕" : "")}),
+        el("span", {class: "sev " + a.severity, text: word(a.severity)}), ruleCell(a), a.team,
+        statusCell(a),
         hhmm(a.fired_at || a.active_since), a.summary,
         el("span", {class: "dl-" + (a.delivery || ""), text: word(a.delivery), title: (a.delivery_errors || []).join("\n")}),
         ackCell(a));
