@@ -2,6 +2,8 @@
 stops `warroom serve` at once with its file:line problems; `warroom alerts` reads it too), and a rule as data
 (an API body) through the file parser, which also reads what JSON cannot write as YAML does."""
 
+import os
+import subprocess
 import sys
 from datetime import date
 
@@ -12,7 +14,7 @@ from warroom.alerts.rules import BaselineChange, Threshold
 from warroom.alerts.ruleset import parse_definition
 from warroom.alerts.scheduler import alerting_scheduler
 from warroom.cli import main
-from warroom.config import Settings
+from warroom.config import Settings, get_settings
 from warroom.meta import open_metadata
 from warroom.metrics import load_catalog
 from warroom.warehouse import Warehouse
@@ -39,6 +41,9 @@ def run(tmp_path, monkeypatch, capsys):
 
     def _run(*args: str) -> tuple[int, str]:
         monkeypatch.setattr(sys, "argv", ["warroom", *args])
+        # `serve` reads the process-wide settings, cached by whatever ran first (the metric layer): without
+        # this it would see no WARROOM_ALERT_RULES and start serving for good
+        get_settings.cache_clear()
         try:
             main()
             code = 0
@@ -47,7 +52,8 @@ def run(tmp_path, monkeypatch, capsys):
         out, err = capsys.readouterr()
         return code, out + err
 
-    return _run
+    yield _run
+    get_settings.cache_clear()  # nor may later tests see this test's home
 
 
 def test_the_server_evaluates_the_file_instead_of_the_pack(tmp_path):
@@ -65,14 +71,22 @@ def test_the_server_evaluates_the_file_instead_of_the_pack(tmp_path):
         warehouse.close()
 
 
-def test_a_bad_rule_file_stops_the_server_before_it_listens(tmp_path, run, monkeypatch):
+def test_a_bad_rule_file_stops_the_server_before_it_listens(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text(BROKEN)
     with pytest.raises(RuleFileError) as caught:
         alerting_scheduler(Settings(home=tmp_path, alert_rules=path), None, None, None)
     assert [p.where for p in caught.value.problems] == [f"{path}:3", f"{path}:5"]
-    monkeypatch.setenv("WARROOM_ALERT_RULES", str(path))
-    code, out = run("serve")
+    # its own process, with a timeout: were the check gone, `serve` would listen for good, not fail the test
+    env = {
+        **os.environ,
+        "WARROOM_HOME": str(tmp_path / "home"),
+        "WARROOM_ALERT_RULES": str(path),
+        "COLUMNS": "300",
+    }
+    done = subprocess.run([sys.executable, "-m", "warroom", "serve"], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    code, out = done.returncode, done.stdout + done.stderr
     assert code == 2
     assert f"{path}:3: rules[0].metric: 'latency_p98' is not a catalog metric" in out
     assert f"{path}:5: rules[0].condition.threshold.op: expected one of" in out
