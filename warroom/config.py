@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         description="YAML file of alert delivery channels (webhook, DingTalk, WeCom, Feishu, Slack, email) "
         "and their secrets; unset: alerts are evaluated and kept in the outbox, but not sent.",
     )
+    alert_rules: Path | None = Field(
+        None,
+        description="YAML rule file the server and `warroom alerts` evaluate instead of the built-in pack "
+        "(same format as warroom/alerts/rulepack.yaml); a bad file stops the server at start.",
+    )
     # 15 s: Prometheus' common evaluation interval; alert rules read whole minutes, so a finer tick only
     # picks up late rows sooner.
     alert_interval_seconds: float = Field(

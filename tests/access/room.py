@@ -1,6 +1,6 @@
 """The whole app in-process for the permission matrix and the security tests: the metric tests' seeded random
 sale, one account per built-in role plus a category manager, API tokens of each scope, an open alert, a
-silence and a quarantined customer row, on SQLite and on PostgreSQL (a fresh schema, dropped after).
+silence, two alert rules made through the API and a quarantined customer row, on SQLite and on PostgreSQL (a fresh schema, dropped after).
 
 A caller is a name (see CALLERS); `room.request(caller, method, url, ...)` sends one request as that caller.
 Sessions are made through the access service (no argon2 per request: the form login has its own tests in
@@ -34,6 +34,7 @@ from warroom.collab import PanelPick, create_dashboard
 from warroom.config import Settings
 from warroom.ingest import ingest_batch
 from warroom.meta import open_metadata
+from warroom.meta.alert_rules import AlertRuleRow
 from warroom.meta.alerts import AlertStateRow, OutboxRow, SilenceRow
 from warroom.web.app import create_app
 from warroom.web.runtime import Runtime
@@ -59,6 +60,13 @@ QUARANTINED = {"customer_id": 9001, "registered_at": "not a time", "province": "
                "name": "李四光", "phone": "13912345678"}  # fmt: skip
 
 _cached_hash = functools.cache(hash_password)
+
+
+def api_rule(rule_id: str) -> dict:
+    """A tech rule in the rule file's shape, as the alert rules API takes it."""
+    return {"id": rule_id, "metric": "latency_p99", "condition": {"threshold": {"op": ">", "value": 900}},
+            "severity": "warning", "team": "tech", "channels": ["tech_chat"],
+            "message": {"zh": "p99 {value:.0f}", "en": "p99 {value:.0f}"}}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +135,9 @@ def room(sale, module_metadata_url, tmp_path_factory) -> Iterator[SimpleNamespac
             payload={"fired_at": fired.isoformat(), "summary_zh": "支付 p99 2.4 秒", "summary_en": "payment p99 2.4 s"},
         )  # fmt: skip
         s.add(outbox)
+        for rule_id in ("matrix_api_rule", "doomed_api_rule"):  # the tech team's, made through the API
+            s.add(AlertRuleRow(id=rule_id, team="tech", definition=api_rule(rule_id), created_by="tec",
+                               created_at=fired, updated_by="tec", updated_at=fired))  # fmt: skip
         s.commit()
         picks = [PanelPick("ops", "traffic", "range=1h"), PanelPick("finance", "margins_channel")]
         shared = create_dashboard(s, owner="fin", name="shared", panels=picks)

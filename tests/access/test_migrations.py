@@ -199,3 +199,24 @@ def _token_names(url: str) -> list[str]:
             return list(con.execute(text("SELECT name FROM api_tokens")).scalars())
     finally:
         engine.dispose()
+
+
+def test_alert_rules_go_down_and_up_leaving_the_rest(fresh_url):
+    """0007_alert_rules: down drops the API rules' table alone (dashboards stay), up brings it back usable."""
+    alembic(fresh_url, "upgrade", "heads")
+    assert "alert_rules" in tables(fresh_url)
+    alembic(fresh_url, "downgrade", "0006_dashboards")
+    assert tables(fresh_url) == MODEL_TABLES - {"alert_rules"} | {"alembic_version"}
+    alembic(fresh_url, "upgrade", "heads")
+    assert diffs(fresh_url) == []
+    engine = make_engine(fresh_url)
+    try:
+        with engine.begin() as con:
+            con.execute(
+                text("INSERT INTO alert_rules (id, team, definition, created_by, created_at, updated_by, "
+                     "updated_at) VALUES ('r', 'ops', '{}', 'a', :t, 'a', :t)"),
+                {"t": "2026-11-11 00:00:00"},
+            )  # fmt: skip
+            assert con.execute(text("SELECT team FROM alert_rules")).scalar_one() == "ops"
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from tests.access.room import CALLERS, CSRF, PASSWORD, QUARANTINED
+from tests.access.room import CALLERS, CSRF, PASSWORD, QUARANTINED, api_rule
 from tests.metrics.data import DAY_END, DAY_START
 from warroom.ingest import ingest_batch
 from warroom.metrics import expr as ex
@@ -42,6 +42,7 @@ class Case:
     data: dict | None = None  # a form; sessions add the CSRF field
     params: dict = field(default_factory=dict)
     sse: bool = False
+    csrf_header: bool = False  # sessions send X-CSRF-Token (as a page's script does); set for JSON bodies
 
     def status(self, caller: str) -> int:
         return int(self.expect.split()[CALLERS.index(caller)])
@@ -101,6 +102,29 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("GET", "/api/v1/alerts"): [Case("/api/v1/alerts", READ)],
     ("GET", "/api/v1/alerts/overview"): [Case("/api/v1/alerts/overview", READ)],
     ("GET", "/api/v1/alerts/live"): [Case("/api/v1/alerts/live", READ, sse=True)],
+    # Alert rules: anyone signed in reads them; a change takes an admin or the rule's team (tech here), by
+    # session with the X-CSRF-Token header or by token. The tech user creates the rule first, so the admin's
+    # try is a 409 (it exists), and deletes the doomed one first, so the later callers get a 404.
+    ("GET", "/api/v1/alerts/rules"): [Case("/api/v1/alerts/rules", READ)],
+    ("GET", "/api/v1/alerts/rules/{rule_id}"): [
+        Case("/api/v1/alerts/rules/matrix_api_rule", READ),
+        Case("/api/v1/alerts/rules/latency_p99_high", READ),
+        Case("/api/v1/alerts/rules/nope", "401 404 404 404 404 404 403"),
+    ],
+    ("POST", "/api/v1/alerts/rules"): [
+        Case("/api/v1/alerts/rules", "401 403 403 201 409 403 403", json=api_rule("matrix_new_rule")),
+        Case("/api/v1/alerts/rules", "401 403 403 409 409 403 403", json=api_rule("latency_p99_high")),
+    ],
+    ("PUT", "/api/v1/alerts/rules/{rule_id}"): [
+        Case(
+            "/api/v1/alerts/rules/matrix_api_rule",
+            "401 403 403 200 200 403 403",
+            json=api_rule("matrix_api_rule"),
+        ),
+    ],
+    ("DELETE", "/api/v1/alerts/rules/{rule_id}"): [
+        Case("/api/v1/alerts/rules/doomed_api_rule", "401 403 403 200 404 404 403", csrf_header=True)
+    ],
     ("GET", "/alerts"): [Case("/alerts", PAGE)],
     ("POST", "/alerts/ack"): [  # the alert is the tech team's
         Case(
@@ -302,6 +326,7 @@ def _send(room, caller: str, method: str, case: Case) -> tuple[int, str, str]:
     kw: dict[str, Any] = {"params": case.params}
     if case.json is not None:
         kw["json"] = case.json
+    if case.json is not None or case.csrf_header:
         kw["headers"] = {"X-CSRF-Token": CSRF}
     if case.data is not None:
         kw["data"] = {**case.data, "csrf": CSRF}

@@ -1,8 +1,9 @@
 """The audit log: who did what to whom, when and from where. Services call audit(); nothing edits the log.
 
 Recorded: logins, failed and refused logins, logouts, user creation, password changes, role grants, role
-creation, disabling, token creation, use and revocation, token scope refusals, and alert acks and silences. Token use is recorded
-at most once a minute per token (see tokens.py): a pusher sending batches must not write a row per batch.
+creation, disabling, token creation, use and revocation, token scope refusals, alert acks and silences, and
+alert rules created, replaced or deleted through the API. Token use is recorded at most once a minute per
+token (see tokens.py): a pusher sending batches must not write a row per batch.
 """
 
 from datetime import UTC, datetime
@@ -38,6 +39,9 @@ class Action(StrEnum):
     ALERT_LINK_REFUSED = "alert_link_refused"  # a notification link that was altered, expired or used
     SILENCE_CREATED = "silence_created"
     SILENCE_ENDED = "silence_ended"
+    RULE_CREATED = "rule_created"  # alert rules through the API: target the rule id, detail its definition
+    RULE_UPDATED = "rule_updated"
+    RULE_DELETED = "rule_deleted"
 
 
 def audit(

@@ -253,6 +253,12 @@ def _positive_int(value: Any) -> int:
 
 
 def _date(value: Any) -> date:
+    # ISO text too: YAML reads a bare 2025-11-11 as a date, but JSON (an API body) can only send a string.
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if not isinstance(value, date):
         raise ValueError(f"expected a date such as 2025-11-11, got {value!r}")
     return value

@@ -30,7 +30,8 @@ from warroom.alerts.links import LinkSigner, link_secret
 from warroom.alerts.notification import Labels, Notification, group_notifications
 from warroom.alerts.notify import MAX_ATTEMPTS, Channel, next_attempt
 from warroom.alerts.notify.result import DeliveryResult
-from warroom.alerts.rules import Rule, builtin_rules
+from warroom.alerts.rules import Rule
+from warroom.alerts.ruleset import BasePack, RuleSet, load_base
 from warroom.alerts.silences import Ack, Silence, parse_matcher
 from warroom.config import Settings
 from warroom.meta.alerts import AckRow, AlertStateRow, DeliveryRow, OutboxRow, SilenceRow
@@ -130,6 +131,13 @@ def save_states(
             )  # fmt: skip
     if rows:
         session.execute(insert(AlertStateRow.__table__), rows)  # one executemany for the tick
+
+
+def clear_states_except(session: Session, rule_ids: Sequence[str]) -> int:
+    """Delete the states of every rule not in `rule_ids`: a rule deleted or taken out of the file leaves no
+    ghost alert on the page. Returns how many went."""
+    table = AlertStateRow.__table__
+    return session.execute(delete(table).where(table.c.rule_id.not_in(list(rule_ids)))).rowcount
 
 
 def silences_at(session: Session, now: datetime) -> list[Silence]:
@@ -287,7 +295,11 @@ def _record(session: Session, row: OutboxRow, result: DeliveryResult, now: datet
 
 @dataclass
 class Scheduler:
-    """What the server's alerting thread runs every `interval` seconds of wall time, on the room's clock."""
+    """What the server's alerting thread runs every `interval` seconds of wall time, on the room's clock.
+
+    With a `rule_set` (the server's), each tick first takes up the rules changed through the API since the
+    last, reports the stored ones that no longer parse among the tick's errors, and clears the states of
+    rules that are gone."""
 
     warehouse: Warehouse
     sessions: sessionmaker[Session]
@@ -297,13 +309,28 @@ class Scheduler:
     tz: ZoneInfo
     interval: float
     links: LinkSigner | None = None
+    rule_set: RuleSet | None = None
     last_eval_seconds: float | None = None  # how long the last evaluation of every rule took (self-health)
     ticks: int = 0
+
+    def refresh_rules(self) -> Sequence[Rule]:
+        """The rule set's current rules, taken up by this scheduler (and by `rules` readers) at once."""
+        if self.rule_set is not None:
+            self.rules = self.rule_set.refresh()
+        return self.rules
 
     def run_once(self) -> tuple[TickReport, SendReport]:
         now = self.clock()
         started = time.perf_counter()
-        report = tick(self.warehouse, self.sessions, self.rules, now, tz=self.tz)
+        rules = self.refresh_rules()
+        report = tick(self.warehouse, self.sessions, rules, now, tz=self.tz)
+        if self.rule_set is not None:
+            report.errors += self.rule_set.errors
+            # a broken stored rule keeps its states: it is skipped, and not known to be clear
+            keep = [r.id for r in rules] + list(self.rule_set.stored)
+            with self.sessions() as session:
+                clear_states_except(session, keep)
+                session.commit()
         self.last_eval_seconds = time.perf_counter() - started
         self.ticks += 1
         return report, send_outbox(self.sessions, self.channels, now, links=self.links)
@@ -319,15 +346,30 @@ class Scheduler:
 def alerting_scheduler(
     settings: Settings, warehouse: Warehouse, sessions: sessionmaker[Session], clock: Callable[[], datetime]
 ) -> Scheduler:
-    """The server's scheduler: the built-in rules, the channels of WARROOM_ALERT_CHANNELS (a rule naming a
-    channel the file lacks is an error at start, not a silent drop), links to this server's pages."""
-    channels = load_channels(settings.alert_channels, base_url=f"http://{settings.host}:{settings.port}")
-    known_channels = channels if settings.alert_channels is not None else None
-    rules = builtin_rules(known_metrics=load_catalog().metrics, known_channels=known_channels)
+    """The server's scheduler: the rules of WARROOM_ALERT_RULES (or the built-in pack) and those stored
+    through the API, the channels of WARROOM_ALERT_CHANNELS (a rule naming a channel the file lacks is an
+    error at start, not a silent drop), links to this server's pages. A bad rule file raises RuleFileError."""
+    channels, base, known = _alert_files(settings)
+    rule_set = RuleSet(base, sessions, **known)
     return Scheduler(
-        warehouse, sessions, rules, channels, clock, settings.tz, settings.alert_interval_seconds,
-        links=link_signer(settings),
+        warehouse, sessions, rule_set.refresh(), channels, clock, settings.tz, settings.alert_interval_seconds,
+        links=link_signer(settings), rule_set=rule_set,
     )  # fmt: skip
+
+
+def check_alert_files(settings: Settings) -> None:
+    """Read what the server's scheduler will, before serving: a bad rule or channel file stops `warroom
+    serve` with its problems (file:line) before it listens, rather than as a traceback of its start-up."""
+    _alert_files(settings)
+
+
+def _alert_files(settings: Settings) -> tuple[dict[str, Channel], BasePack, dict]:
+    channels = load_channels(settings.alert_channels, base_url=f"http://{settings.host}:{settings.port}")
+    known = {
+        "known_metrics": load_catalog().metrics,
+        "known_channels": channels if settings.alert_channels is not None else None,
+    }
+    return channels, load_base(settings.alert_rules, **known), known
 
 
 def link_signer(settings: Settings) -> LinkSigner:

@@ -1,6 +1,7 @@
 """`warroom alerts list|check|backtest|silence|ack|outbox`: the alert rules, run now or over history.
 
-The rules are the built-in Double 11 pack (warroom/alerts/rulepack.yaml) or a file given with --rules. States,
+The rules are a file given with --rules, else the file WARROOM_ALERT_RULES names, else the built-in Double 11
+pack (warroom/alerts/rulepack.yaml). States,
 silences, acks and the outbox live in the metadata store; `check` runs one tick (evaluate, store, write the
 outbox) and `outbox --send` drains the outbox to the channels of WARROOM_ALERT_CHANNELS.
 """
@@ -32,7 +33,9 @@ console = Console()
 alerts_app = typer.Typer(help="Alert rules: list, check now, backtest over history, silence, ack, outbox.")
 app.add_typer(alerts_app, name="alerts")
 
-RULES_OPTION = typer.Option(None, "--rules", help="A rule file (YAML) instead of the built-in pack.")
+RULES_OPTION = typer.Option(
+    None, "--rules", help="A rule file (YAML) instead of WARROOM_ALERT_RULES's or the built-in pack."
+)
 ROOM_AT_OPTION = typer.Option(
     None,
     "--at",
@@ -41,6 +44,8 @@ ROOM_AT_OPTION = typer.Option(
 
 
 def _rules(path: Path | None) -> tuple[Rule, ...]:
+    """--rules, else WARROOM_ALERT_RULES, else the built-in pack (API rules live in the running server)."""
+    path = path or Settings().alert_rules
     known = {"known_metrics": load_catalog().metrics}
     return load_rules(path, **known) if path else builtin_rules(**known)
 

@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from warroom.access import ensure_demo_accounts
+from warroom.alerts.scheduler import check_alert_files
 from warroom.cli import app
 from warroom.cli.times import parse_time
 from warroom.config import Settings, get_settings
@@ -58,6 +59,7 @@ def serve(
 ) -> None:
     """Serve Warroom on WARROOM_HOST:WARROOM_PORT over the warehouse in WARROOM_HOME."""
     settings = get_settings()
+    check_alert_files(settings)  # a bad WARROOM_ALERT_RULES file: exit 2 with its file:line problems, at once
     warehouse = Warehouse(settings.warehouse_path)
     plan = None
     if replay is not None:
@@ -89,6 +91,7 @@ def demo(
     base = get_settings()
     settings = base.model_copy(update={"home": base.home / "demo"})
     settings.home.mkdir(parents=True, exist_ok=True)
+    check_alert_files(settings)
     start = parse_time(replay_from, settings.tz, "--from")
 
     sim_dir = settings.home / f"sim-scale{scale:g}-seed{seed}"

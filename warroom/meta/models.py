@@ -118,6 +118,7 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
 
 
+from warroom.meta import alert_rules as _alert_rules  # noqa: E402,F401  (registers AlertRuleRow on Base.metadata)
 from warroom.meta import alerts as _alerts  # noqa: E402,F401  (registers the alerting tables on Base.metadata)
 from warroom.meta import collab as _collab  # noqa: E402,F401  (registers Comment and Annotation on Base.metadata)
 from warroom.meta import dashboards as _dashboards  # noqa: E402,F401  (registers Dashboard on Base.metadata)

@@ -23,7 +23,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(UserError)
     async def _user_error(request: Request, exc: UserError) -> JSONResponse:
-        return envelope(exc.status_code, str(exc))
+        return envelope(exc.status_code, str(exc), getattr(exc, "errors", None))  # a rule's field problems
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
