@@ -83,10 +83,12 @@ def test_each_audited_action_writes_its_entry(session):
     ]
     assert [e.ts for e in entries] == sorted(e.ts for e in entries)
     # No action left untested: the alerts page's own are written by its routes and checked there
-    # (tests/web/test_alerts_and_data_pages.py), the signed links' in tests/alerts/test_action_links.py.
+    # (tests/web/test_alerts_and_data_pages.py), the signed links' in tests/alerts/test_action_links.py,
+    # the rules API's in tests/web/test_alert_rules_api.py.
     on_the_alerts_page = {
         Action.ALERT_ACKED, Action.SILENCE_CREATED, Action.SILENCE_ENDED,
         Action.ALERT_CLAIMED, Action.ALERT_RESOLVED, Action.ALERT_LINK_REFUSED,
+        Action.RULE_CREATED, Action.RULE_UPDATED, Action.RULE_DELETED,
     }  # fmt: skip
     assert {a.value for a in Action} - on_the_alerts_page == {row[0] for row in got}
 
