@@ -52,11 +52,11 @@ def test_upgrade_creates_the_collab_tables_as_the_models_declare(metadata_url):
 def test_downgrade_of_0004_removes_only_its_tables_and_upgrade_restores_them(metadata_url):
     upgrade_to_head(metadata_url)
     before = _tables(metadata_url)
-    # Down to 0002 on 0004's own branch, whose head is now 0006_dashboards (0004 -> 0005 -> 0006: three
-    # steps); the other features' branches from 0002 stay.
-    _alembic(metadata_url, "downgrade", "0006_dashboards@-3")
+    # Down to 0002 on 0004's own branch, whose head is now 0007_alert_rules (0004 -> 0005 -> 0006 -> 0007:
+    # four steps, the last taking alert_rules with it); the other features' branches from 0002 stay.
+    _alembic(metadata_url, "downgrade", "0007_alert_rules@-4")
     after = _tables(metadata_url)
-    assert after == before - COLLAB_TABLES
+    assert after == before - COLLAB_TABLES - {"alert_rules"}
     engine = make_engine(metadata_url)
     try:
         with engine.connect() as con:

@@ -45,6 +45,16 @@ def fen(rng: random.Random, lo: int, hi: int) -> Decimal:
     return Decimal(rng.randint(lo * 100, hi * 100)) / 100
 
 
+def stock_snapshots() -> list[dict]:
+    """Stock snapshots for the stock metrics (random_sale writes none): every 3 h, falling, and some
+    outside the day to check the window's edges."""
+    return [
+        {"ts": DAY_START + timedelta(hours=h), "sku_id": sku, "on_hand": max(0, 30 + 2 * (sku - 100) - h)}
+        for sku in range(100, 112)
+        for h in range(-2, 27, 3)
+    ]
+
+
 def random_sale(path: Path, seed: int = 7) -> Warehouse:
     rng = random.Random(seed)
     methods = random.Random(seed + 1)  # its own stream, so adding it left every other drawn value as it was

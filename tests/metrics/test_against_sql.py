@@ -3,13 +3,12 @@
 from the definitions in catalog.yaml, not from the compiler's output."""
 
 import math
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from tests.metrics.conftest import SHANGHAI
-from tests.metrics.data import DAY_END, DAY_START, insert
+from tests.metrics.data import DAY_END, DAY_START, insert, stock_snapshots
 from warroom.metrics import Filter, MetricQuery, load_catalog, run_query
 
 LO, HI = f"TIMESTAMPTZ '{DAY_START.isoformat()}'", f"TIMESTAMPTZ '{DAY_END.isoformat()}'"
@@ -476,14 +475,7 @@ CASES = [
 
 @pytest.fixture(scope="module", autouse=True)
 def inventory(sale):
-    """Stock snapshots for the stock metrics (the seeded sale has none): every 3 h, falling, and
-    some outside the day to check the window's edges."""
-    rows = [
-        {"ts": DAY_START + timedelta(hours=h), "sku_id": sku, "on_hand": max(0, 30 + 2 * (sku - 100) - h)}
-        for sku in range(100, 112)
-        for h in range(-2, 27, 3)
-    ]
-    insert(sale, "inventory", rows)
+    insert(sale, "inventory", stock_snapshots())
 
 
 def _same(got: object, want: object) -> bool:
