@@ -36,6 +36,7 @@ def empty(tmp_path_factory):
             dict(metrics=["payment_success_rate"], dimensions=["category_l1"]),
             "dimension 'category_l1' does not apply to metric 'payment_success_rate': it reads table payments "
             "(through payment_successes), and category_l1 is defined for events, inventory, item_discounts, "
+            "landed_prices, "
             "order_items, refunds",
         ),
         (
