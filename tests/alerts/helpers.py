@@ -1,6 +1,7 @@
 """Shared builders for the alert tests: a rule with sensible test defaults, minute series, batches."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from warroom.alerts.evaluate import evaluate
 from warroom.alerts.rules import Rule, Threshold
@@ -51,3 +52,17 @@ def run(rule, series_by_labels, ticks, **mutes):
 def kinds(history):
     """[(tick, kind, labels)] of every notification in a run."""
     return [(tick, n.kind, n.labels) for tick, notes, _ in history for n in notes]
+
+
+def failing_payments(t0: datetime) -> list[dict]:
+    """Two payment attempts a minute for 15 minutes from t0: in minutes 0-4 one of the two fails (50%),
+    in minutes 5-14 none does."""
+
+    def pay(i: int, minute: float, failed: bool) -> dict:
+        return {
+            "payment_id": i, "order_id": i, "ts": t0 + timedelta(minutes=minute), "method": "alipay",
+            "status": "failed" if failed else "success", "failure_code": "TIMEOUT" if failed else None,
+            "amount": Decimal("10.00"),
+        }  # fmt: skip
+
+    return [pay(2 * m, m + 0.2, True) for m in range(5)] + [pay(2 * m + 1, m + 0.6, False) for m in range(15)]

@@ -3,13 +3,12 @@ ticks, one outbox row per notification and channel, silences from the store, a r
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from tests.alerts.helpers import make_rule
+from tests.alerts.helpers import failing_payments, make_rule
 from tests.metrics.data import insert
 from warroom.alerts.rules import Threshold
 from warroom.alerts.scheduler import Scheduler, tick
@@ -26,20 +25,10 @@ RULE = make_rule(
 )  # fmt: skip
 
 
-def pay(i: int, minute: float, failed: bool) -> dict:
-    return {
-        "payment_id": i, "order_id": i, "ts": T0 + timedelta(minutes=minute), "method": "alipay",
-        "status": "failed" if failed else "success", "failure_code": "TIMEOUT" if failed else None,
-        "amount": Decimal("10.00"),
-    }  # fmt: skip
-
-
 @pytest.fixture
 def wh(tmp_path):
     w = Warehouse(tmp_path / "w.duckdb")
-    # minutes 0-4: 1 of 2 attempts fails (50%); minutes 5-14: none fails
-    rows = [pay(2 * m, m + 0.2, True) for m in range(5)] + [pay(2 * m + 1, m + 0.6, False) for m in range(15)]
-    insert(w, "payments", rows)
+    insert(w, "payments", failing_payments(T0))
     yield w
     w.close()
 

@@ -4,12 +4,12 @@ through the API firing at the server scheduler's next tick; deleting it clears i
 
 import functools
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.alerts.helpers import failing_payments
 from tests.metrics.data import insert
 from warroom.access import create_login_session, create_token, create_user, get_user, hash_password
 from warroom.access import users as users_module
@@ -45,14 +45,6 @@ SPIKE = {
 _cached_hash = functools.cache(hash_password)
 
 
-def pay(i: int, minute: float, failed: bool) -> dict:
-    return {
-        "payment_id": i, "order_id": i, "ts": T0 + timedelta(minutes=minute), "method": "alipay",
-        "status": "failed" if failed else "success", "failure_code": "TIMEOUT" if failed else None,
-        "amount": Decimal("10.00"),
-    }  # fmt: skip
-
-
 @pytest.fixture
 def room(tmp_path, monkeypatch):
     monkeypatch.setattr(users_module, "hash_password", _cached_hash)
@@ -67,8 +59,7 @@ def room(tmp_path, monkeypatch):
         _, tokens["op"] = create_token(s, username="op", name="rules", scopes=["read"], actor="test")
         _, tokens["pusher"] = create_token(s, username="boss", name="push", scopes=["ingest"], actor="test")
     warehouse = Warehouse(settings.warehouse_path)
-    insert(warehouse, "payments", [pay(2 * m, m + 0.2, True) for m in range(5)]
-           + [pay(2 * m + 1, m + 0.6, False) for m in range(15)])  # fmt: skip
+    insert(warehouse, "payments", failing_payments(T0))
     runtime = Runtime(settings, warehouse, meta, _now=lambda: NOW)
     with TestClient(create_app(runtime)) as client:
 
