@@ -461,7 +461,14 @@ def load_rules(path: Path, **known: Collection[str] | None) -> tuple[Rule, ...]:
     return parse_rules(text, str(path), **known)
 
 
+BUILTIN_SOURCE = "warroom/alerts/rulepack.yaml"  # how problems in the shipped pack name their file
+
+
+def builtin_text() -> str:
+    """The Double 11 rule pack shipped with Warroom, as written."""
+    return resources.files("warroom.alerts").joinpath("rulepack.yaml").read_text(encoding="utf-8")
+
+
 def builtin_rules(**known: Collection[str] | None) -> tuple[Rule, ...]:
     """The Double 11 rule pack shipped with Warroom (rulepack.yaml)."""
-    text = resources.files("warroom.alerts").joinpath("rulepack.yaml").read_text(encoding="utf-8")
-    return parse_rules(text, "warroom/alerts/rulepack.yaml", **known)
+    return parse_rules(builtin_text(), BUILTIN_SOURCE, **known)

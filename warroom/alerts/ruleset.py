@@ -11,7 +11,6 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.alerts.located import Problem, RuleFileError
-from warroom.alerts.rules import Rule, parse_rules
+from warroom.alerts.rules import BUILTIN_SOURCE, Rule, builtin_text, parse_rules
 from warroom.errors import UserError
 from warroom.meta.alert_rules import AlertRuleRow
 
 log = logging.getLogger(__name__)
-
-BUILTIN_FILE = "warroom/alerts/rulepack.yaml"
 
 
 @dataclass(frozen=True)
@@ -42,8 +39,7 @@ class BasePack:
 def load_base(rule_file: Path | None, **known: Collection[str] | None) -> BasePack:
     """WARROOM_ALERT_RULES's file if set, else the built-in pack; a bad file raises RuleFileError."""
     if rule_file is None:
-        text = resources.files("warroom.alerts").joinpath("rulepack.yaml").read_text(encoding="utf-8")
-        source, where = "builtin", BUILTIN_FILE
+        text, source, where = builtin_text(), "builtin", BUILTIN_SOURCE
     else:
         try:
             text = rule_file.read_text(encoding="utf-8")
