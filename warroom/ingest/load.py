@@ -13,7 +13,7 @@ Keys (warroom.schema Table.key) decide what a repeat is:
   as a duplicate (a late status message must not undo a newer one); otherwise the last row to arrive wins.
   A row identical to the stored one is a duplicate, so sending the same batch twice changes nothing.
 
-Cost of finding repeats: the batch's keys are looked up with a semi join whose key columns are also bounded
+Cost of finding repeats: the batch's keys are looked up with a semi (or, inserting, an anti) join whose key columns are also bounded
 by the batch's min/max as constants, so DuckDB skips row groups by their min/max (zonemaps). Measured on this
 machine, 10k-row batch against a 10M-row events table: 1.8 ms when ids grow with time (the simulator's), 22 ms
 for random 62-bit ids (a full scan), against 41-44 ms for a plain anti join either way. An ART index (UNIQUE)
@@ -160,14 +160,16 @@ def write_rows(con, spec: Table, rows: pa.Table) -> tuple[int, int]:
 def _insert_new(con, spec: Table, rows: pa.Table, cols: str) -> tuple[int, int]:
     keys = ", ".join(_q(k) for k in spec.key)
     range_sql, params = _key_range(spec, rows, "e")
+    if _unique_keys(con, spec, rows):
+        # The common case (a fresh feed, a bulk load): one statement, no temp table and no window. With the
+        # keys unique in the batch, every row the anti join leaves out repeats a stored one.
+        (inserted,) = con.execute(
+            f"""INSERT INTO {spec.name} SELECT {cols} FROM _b b
+                ANTI JOIN (SELECT {keys} FROM {spec.name} e{range_sql}) x ON {_eq(spec.key, "b", "x")}""",
+            params,
+        ).fetchall()[0]
+        return rows.num_rows - inserted, 0
     stored = f"FROM {spec.name} e SEMI JOIN _b b ON {_eq(spec.key, 'e', 'b')}{range_sql}"
-    if (
-        _unique_keys(con, spec, rows)
-        and con.execute(f"SELECT count(*) {stored}", params).fetchall()[0][0] == 0
-    ):
-        # The common case (a fresh feed, a bulk load): skip the temp table, the anti join and the window.
-        con.execute(f"INSERT INTO {spec.name} SELECT {cols} FROM _b").fetchall()
-        return 0, 0
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ex AS SELECT {keys} {stored}", params).fetchall()
     (inserted,) = con.execute(
         f"""INSERT INTO {spec.name}

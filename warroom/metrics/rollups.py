@@ -13,6 +13,10 @@ join (order lines timed by their order's paid_at) are found through the joined t
 as ingest does it: an update moves no row out of a minute except from "no time" (unpaid) into one; a
 dimension table (products, channels) that changes, or marks that go backwards (rows deleted and rowids
 renumbered), make a full rebuild.
+Where every metric is an integer or decimal count or sum over a table that only appends (events, payments),
+a refresh instead aggregates only the rows above the mark and adds them into their minutes (_add_new_rows):
+its cost follows what arrived, not what the minutes hold. Distinct counts, percentiles, float sums and
+upserted or joined facts still re-aggregate their touched minutes.
 Measured (scale 10, 10M events): finding the minutes of the rows above a mark costs 2-9 ms, where comparing
 per-minute counts of the whole table costs 420 ms (and date_trunc on TIMESTAMPTZ 7 s, so minutes are found
 by epoch arithmetic).
@@ -175,7 +179,7 @@ def sources(catalog: Catalog, rollup: Rollup) -> Sources:
 
 class Maintainer:
     """Keeps a warehouse's rollups current; `current(tables)` says which may answer now (refreshing the stale
-    ones first). One per warehouse (for_warehouse); refreshes are serialised by the warehouse's write lock."""
+    ones first). One per warehouse (for_warehouse); refreshes are serialised by the warehouse's rollup lock."""
 
     def __init__(self, warehouse: Warehouse, catalog: Catalog) -> None:
         self.warehouse = warehouse
@@ -197,7 +201,7 @@ class Maintainer:
             stale = _stale(cursor, wanted, self.sources, self._state)
             if stale and self.writable:
                 try:
-                    with self.warehouse.write_lock:
+                    with self.warehouse.rollup_lock:
                         for r in stale:
                             refresh(self.warehouse, self.catalog, r, self.sources[r])
                     stale = []
@@ -227,7 +231,7 @@ class Maintainer:
         return out
 
     def refresh_all(self) -> None:
-        with self.warehouse.write_lock:
+        with self.warehouse.rollup_lock:
             for r in self.rollups:
                 refresh(self.warehouse, self.catalog, r, self.sources[r])
 
@@ -279,7 +283,7 @@ def _marks(cursor, tables: tuple[str, ...]) -> dict[str, int]:
 
 def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources | None = None) -> int:
     """Bring one rollup up to date; returns the minutes re-aggregated (-1: rebuilt whole). Call under the
-    warehouse's write lock."""
+    warehouse's rollup lock."""
     src = src or sources(catalog, rollup)
     cursor = warehouse.cursor()
     cursor.execute("SET TimeZone = 'UTC'")
@@ -302,6 +306,8 @@ def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources
                 f"CREATE OR REPLACE TABLE {rollup.table_name} AS {_compiled(catalog, rollup, False).sql}"
             )
             done = -1
+        elif _addable(catalog, rollup, src):
+            done = _add_new_rows(cursor, catalog, rollup, state["marks"][src.table])  # type: ignore[index]
         else:
             minutes = _touched(cursor, src, state["marks"])  # type: ignore[index]
             ranged = _compiled(catalog, rollup, True)
@@ -322,6 +328,49 @@ def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources
         raise
     finally:
         cursor.close()
+
+
+def _addable(catalog: Catalog, rollup: Rollup, src: Sources) -> bool:
+    """Whether new rows can be added to the rollup rather than their minutes re-aggregated: every metric an
+    integer or decimal count or sum (exact in any order; a float sum would differ in its last bits from the
+    raw tables' answer), over a table that only ever appends (a key that upserts replaces rows below the
+    mark) and reaches no other fact, timed by a required column (no NULL minute)."""
+    spec = TABLES[rollup.table]
+    if src.facts or spec.upsert or not spec.column(src.time_sql.rpartition(".")[2]).required:
+        return False
+    types = _schema(catalog, rollup)
+    return all(
+        catalog.metrics[m].agg in ("count", "sum") and (types[m].is_integer() or types[m].is_decimal())
+        for m in rollup.metrics
+    )
+
+
+def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
+    """Aggregate only the rows above the mark and add them into their minutes; returns the minutes.
+
+    The rollup's own SQL runs over the new rows by shadowing the table's name with a CTE of them (the rowid
+    filter is pushed into the scan), so the delta is defined exactly as the rollup is. A refresh then costs
+    what arrived since the last one, not what its minutes hold: at 500k events/s a minute holds 30M rows,
+    and re-aggregating it on every live read would never catch up."""
+    table, target = rollup.table, rollup.table_name
+    new_rows = f'WITH "{table}" AS NOT MATERIALIZED (SELECT * FROM main."{table}" WHERE rowid > {int(mark)})'
+    cursor.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rollup_new AS {new_rows} SELECT * FROM ({_compiled(catalog, rollup, False).sql})"
+    )
+    keys = ", ".join(f'"{k}"' for k in ("time", *rollup.dims))
+    sums = ", ".join(f'sum("{m}") AS "{m}"' for m in rollup.metrics)
+    columns = ", ".join(f'"{c}"' for c in _schema(catalog, rollup).names)
+    minutes = "SELECT DISTINCT time FROM _rollup_new"
+    cursor.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _rollup_sum AS SELECT {keys}, {sums} FROM (
+              SELECT {columns} FROM {target} WHERE time IN ({minutes})
+              UNION ALL SELECT {columns} FROM _rollup_new) GROUP BY ALL"""
+    )
+    cursor.execute(f"DELETE FROM {target} WHERE time IN ({minutes})")
+    cursor.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM _rollup_sum")
+    (done,) = cursor.execute(f"SELECT count(*) FROM ({minutes})").fetchone()
+    cursor.execute("DROP TABLE _rollup_new; DROP TABLE _rollup_sum")
+    return done
 
 
 def _touched(cursor, src: Sources, marks: dict[str, int]) -> list[datetime]:

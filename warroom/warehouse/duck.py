@@ -85,6 +85,11 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path), read_only=read_only)
         self.write_lock = threading.Lock()
+        # Rollup refreshes take their own lock, so a refresh (seconds, when a backlog builds) never holds up
+        # live pushes. Safe because every appender holds write_lock: an append still uncommitted when a
+        # refresh takes its snapshot gets rowids above every committed row, so it stays above the marks
+        # the refresh records (warroom/metrics/rollups.py) and is counted by the next one.
+        self.rollup_lock = threading.Lock()
         self._reader = threading.local()
         self._readers: list[tuple[threading.Thread, duckdb.DuckDBPyConnection]] = []
         self._readers_lock = threading.Lock()
