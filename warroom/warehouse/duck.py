@@ -16,9 +16,9 @@ _THREAD = threading.local()
 
 # Warehouse.read runs a statement with execute() and takes its rows as Arrow, which DuckDB 2.0 warns "makes an
 # extra copy of the rows". Measured faster all the same (bench/metrics.py's queries, scale 10): the relation
-# path con.sql(...).to_arrow_table() parses and binds each statement once to describe it and again to run it,
-# about 1 ms of a metric query's 2-5 ms of fixed cost; and 100 / 10k / 1M rows came back in 1.0 / 2.0 / 49.5
-# ms this way vs 1.2 / 2.9 / 68.8 ms through a relation.
+# path con.sql(...).to_arrow_table() parses and binds each statement once to describe it and again to run it:
+# 0.5-1.9 ms of a metric query's 1.8-4.9 ms of fixed cost (its SQL over an empty range); and 100 / 10k / 1M
+# rows came back in 1.0 / 2.0 / 49.5 ms this way vs 1.2 / 2.9 / 68.8 ms through a relation.
 _ARROW_COPY_WARNING = "Arrow output on a DB-API result"
 warnings.filterwarnings("ignore", _ARROW_COPY_WARNING, UserWarning, __name__)
 
