@@ -51,6 +51,12 @@ FORMATS = {
 # Parsing and validating is CPU work under the GIL: a thread per core, not the shared pool's 40, which
 # with a few dozen pushes in flight spent its time handing the GIL around.
 _PREPARERS = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="ingest-prepare")
+# An Arrow body this size or smaller is prepared on the event loop: reading it is zero-copy and validating
+# ~1,000 rows is ~0.4 ms of pyarrow calls, less than what the hop to a preparer thread cost the writer. With
+# preparers holding the GIL, the writer thread waited for it after each DuckDB call (its BEGIN took 5.3 ms
+# of wall time for 0.5 ms of CPU; 1.7 ms prepared inline; /tmp probe timing the writer's statements).
+# Text bodies and big Arrow ones still go to the pool, so no push stalls the loop for long.
+INLINE_ARROW_BYTES = 1 << 20
 
 
 class TooLarge(UserError):
@@ -150,9 +156,11 @@ async def push(
     kind, charset = _content_type(request.headers.get("content-type", ""))
     body = await _read_body(request, limit)
     label = f"http:{username}" + (f":{source}" if source else "")
-    pending = await asyncio.get_running_loop().run_in_executor(
-        _PREPARERS, _prepare, spec.name, kind, charset, body, label, rt.settings.timezone
-    )
+    args = (spec.name, kind, charset, body, label, rt.settings.timezone)
+    if kind == "arrow" and len(body) <= INLINE_ARROW_BYTES:
+        pending = _prepare(*args)
+    else:
+        pending = await asyncio.get_running_loop().run_in_executor(_PREPARERS, _prepare, *args)
     report = await asyncio.wrap_future(rt.writer.submit(pending))
     listed = [
         {"row": r.row_number, "column": r.column, "rule": r.rule, "message": r.message}
