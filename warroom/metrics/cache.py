@@ -23,6 +23,8 @@ import ibis.expr.types as ir
 import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
+from warroom.metrics.flatten import flatten
+
 
 class Slot(ops.Value):
     """A named query value, bound when the SQL runs."""
@@ -104,7 +106,7 @@ def slots(expr: ir.Table) -> dict[str, dt.DataType]:
 
 def duckdb_sql(expr: ir.Table) -> str:
     """DuckDB SQL with a $key parameter for each slot."""
-    return _COMPILER.to_sqlglot(expr).sql(dialect="duckdb")
+    return flatten(_COMPILER.to_sqlglot(expr)).sql(dialect="duckdb")
 
 
 def bind_literals(expr: ir.Table, values: dict[str, Any]) -> ir.Table:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 from ibis import _
+from ibis.common.deferred import Deferred
 
 from warroom.errors import UserError
 from warroom.metrics import access, view
@@ -222,31 +223,66 @@ def _metrics_table(catalog: Catalog, metrics: list[str], window: Window) -> ir.T
         group = Group(leaf.table, leaf.text["time"], ignore, cumulative)  # type: ignore[arg-type]
         groups.setdefault(group, []).append((leaf, alias))
     keys = (["time"] if window.grain else []) + list(window.dims)
-    full = [_aggregate(catalog, g, leaves, window) for g, leaves in groups.items() if not g.ignore]
-    table = _stack(full, keys) if full else None
-    for g, leaves in groups.items():
-        if not g.ignore:
-            continue
+    additive = frozenset(
+        alias for (name, _ignore, _cum), alias in measures.items() if catalog.metrics[name].agg in _ADDITIVE
+    )
+    per_second = any(
+        BUCKET_SECONDS in str(catalog.metrics[m].text.get("expr", "")) for m in _all_deps(catalog, metrics)
+    )
+    full = [(g, leaves) for g, leaves in groups.items() if not g.ignore]
+    shares = [(g, leaves) for g, leaves in groups.items() if g.ignore]
+    if not full:
+        raise UserError("a query of only shares-of-total metrics is not supported; add their numerator")
+    # The metrics are computed in the aggregate that answers them when nothing has to come after it: each
+    # SELECT layer over an aggregate costs DuckDB ~0.15 ms to bind on every run (bench/metrics.py's tech
+    # board, where a query reads 2-6 ms).
+    inline = not shares and not any(g.cumulative for g, _ in full) and not (per_second and window.grain)
+    outputs = (
+        Outputs(values, {BUCKET_SECONDS: _bucket_seconds(window)} if per_second else {}) if inline else None
+    )
+    if len(full) == 1:
+        table = _aggregate(catalog, *full[0], window, additive, outputs)
+    else:
+        parts = [_aggregate(catalog, g, leaves, window) for g, leaves in full]
+        table = _stack(parts, keys, additive, outputs)
+    if outputs is not None:
+        return table
+    for g, leaves in shares:
         part = _aggregate(catalog, g, leaves, window)
         kept = [k for k in keys if k not in g.ignore]
-        if table is None:
-            raise UserError("a query of only shares-of-total metrics is not supported; add their numerator")
         part = part.rename({f"__k_{k}": k for k in kept})
         joined = table.left_join(part, [table[k].identical_to(part[f"__k_{k}"]) for k in kept])
-        table = joined.select(*table.columns, *[alias for _, alias in leaves])
-    assert table is not None
-    fill = {
-        alias: ibis.coalesce(table[alias], 0)
-        for (name, _ignore, _cum), alias in measures.items()
-        if catalog.metrics[name].agg in _ADDITIVE
-    }
-    table = table.mutate(**fill)
-    if any(
-        BUCKET_SECONDS in str(catalog.metrics[m].text.get("expr", "")) for m in _all_deps(catalog, metrics)
-    ):
+        table = joined.select(*table.columns, **_filled({a: part[a] for _, a in leaves}, additive))
+    if per_second:
         table = table.mutate(**{BUCKET_SECONDS: _bucket_seconds(window)})
     table = table.mutate(**values)
     return table.select(*keys, *metrics)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The query's metrics as deferred expressions over the measures' columns (and `extra` values), to be
+    computed in the aggregate that answers the measures."""
+
+    values: dict[str, Any]
+    extra: dict[str, ir.Value]
+
+    def over(self, measures: dict[str, ir.Value]) -> dict[str, ir.Value]:
+        context = measures | self.extra
+        return {m: v.resolve(context) if isinstance(v, Deferred) else v for m, v in self.values.items()}
+
+
+def _filled(measures: dict[str, ir.Value], names: frozenset[str]) -> dict[str, ir.Value]:
+    """The measures in `names` with no rows read as 0 (an additive measure), the others as they are."""
+    return {a: ibis.coalesce(v, 0) if a in names else v for a, v in measures.items()}
+
+
+def _finish(
+    measures: dict[str, ir.Value], fill: frozenset[str], outputs: Outputs | None
+) -> dict[str, ir.Value]:
+    """An aggregate's columns: its measures filled, or the query's metrics over them."""
+    filled = _filled(measures, fill)
+    return outputs.over(filled) if outputs is not None else filled
 
 
 def _all_deps(catalog: Catalog, metrics: list[str]) -> set[str]:
@@ -316,9 +352,14 @@ def _bucket_seconds(window: Window):
     return (hi.epoch_seconds() - lo.epoch_seconds()).cast("float64")
 
 
-def _aggregate(catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window) -> ir.Table:
+def _aggregate(
+    catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window,
+    fill: frozenset[str] = frozenset(), outputs: Outputs | None = None,
+) -> ir.Table:  # fmt: skip
     """One table's aggregation: its measures by the window's keys (less the ignored dimensions), from a
-    rollup's whole minutes plus raw rows at the edges where a rollup answers exactly, from raw rows otherwise."""
+    rollup's whole minutes plus raw rows at the edges where a rollup answers exactly, from raw rows otherwise.
+    fill: the measures where no rows mean 0; outputs: the query's metrics, to compute in place of the
+    measures (not for a cumulative group, whose running totals come after)."""
     dims = [d for d in window.dims if d not in group.ignore]
     filters = [
         (i, f) for i, f in enumerate(window.filters)
@@ -328,7 +369,7 @@ def _aggregate(catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]],
     hi = None if window.time_to is None else "to"
     rollup, answered = _rollup_for(catalog, group, leaves, window, dims, filters)
     if rollup is None:
-        out = _scan(catalog, group, leaves, window, dims, filters, lo, hi)
+        out = _scan(catalog, group, leaves, window, dims, filters, lo, hi, fill, outputs)
     else:
         a, b = ("ru_day_a", "ru_day_b") if group.cumulative else ("ru_a", "ru_b")
         keys = (["time"] if window.grain else []) + dims
@@ -342,10 +383,14 @@ def _aggregate(catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]],
             alias: getattr(stacked[alias], _MERGE.get(leaf.agg, "max"))().cast(types[alias])
             for leaf, alias in answered
         }
-        out = stacked.group_by(keys).aggregate(**merged) if keys else stacked.aggregate(**merged)
         rest = [(leaf, alias) for leaf, alias in leaves if (leaf, alias) not in answered]
+        if not rest:
+            merged = _finish(merged, fill, outputs)
+        out = stacked.group_by(keys).aggregate(**merged) if keys else stacked.aggregate(**merged)
         if rest:
-            out = _stack([out, _scan(catalog, group, rest, window, dims, filters, lo, hi)], keys)
+            out = _stack(
+                [out, _scan(catalog, group, rest, window, dims, filters, lo, hi)], keys, fill, outputs
+            )
     if group.cumulative:
         out = _running_total(out, [alias for _, alias in leaves], dims, window)
     return out
@@ -401,8 +446,10 @@ def _from_rollup(
 def _scan(
     catalog: Catalog, group: Group, leaves: list[tuple[Metric, str]], window: Window, dims: list[str],
     filters: list[tuple[int, Filter]], lo: str | None, hi: str | None,
+    fill: frozenset[str] = frozenset(), outputs: Outputs | None = None,
 ) -> ir.Table:  # fmt: skip
-    """The measures from the raw table over [value lo, value hi) (None: unbounded)."""
+    """The measures from the raw table over [value lo, value hi) (None: unbounded); fill and outputs as
+    for _aggregate."""
     dim_trees = [catalog.dimension(d).on[group.table] for d in dims + [f.dimension for _, f in filters]]  # type: ignore[union-attr]
     dim_trees += [catalog.dimension(f.dimension).on[group.table] for f in window.row_filters]  # type: ignore[union-attr]
     leaf_trees = [t for leaf, _ in leaves for t in (leaf.expr, leaf.filter, leaf.time)]
@@ -426,6 +473,9 @@ def _scan(
         by = {"time": _bucket(ts, window.grain, window.offset), **by}
     bounded = lo is not None or hi is not None
     aggs = {alias: _measure(catalog, t, leaf, _implied(leaf, bounded)) for leaf, alias in leaves}
+    # A count is never null (0 for no rows); a sum over no rows is.
+    sums = frozenset(alias for leaf, alias in leaves if leaf.agg == "sum") & fill
+    aggs = _finish(aggs, sums, outputs)
     return t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
 
 
@@ -473,10 +523,11 @@ def _running_total(table: ir.Table, aliases: list[str], dims: list[str], window:
     return table.filter(table.time >= window.at("bucket_start"))
 
 
-def _stack(parts: list[ir.Table], keys: list[str]) -> ir.Table:
-    """Measures of several groups on one row per key: UNION ALL with nulls, then one value per key."""
-    if len(parts) == 1:
-        return parts[0]
+def _stack(
+    parts: list[ir.Table], keys: list[str], fill: frozenset[str] = frozenset(), outputs: Outputs | None = None
+) -> ir.Table:
+    """Measures of several groups on one row per key: UNION ALL with nulls, then one value per key; fill
+    and outputs as for _aggregate."""
     types = {name: dtype for p in parts for name, dtype in p.schema().items() if name not in keys}
     key_types = parts[0].schema()
     filled = [
@@ -487,5 +538,5 @@ def _stack(parts: list[ir.Table], keys: list[str]) -> ir.Table:
         for p in parts
     ]
     stacked = ibis.union(*filled, distinct=False)
-    folded = {name: stacked[name].max() for name in types}
+    folded = _finish({name: stacked[name].max() for name in types}, fill, outputs)
     return stacked.group_by(keys).aggregate(**folded) if keys else stacked.aggregate(**folded)
