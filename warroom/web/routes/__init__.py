@@ -4,7 +4,6 @@ import importlib
 import pkgutil
 from types import ModuleType
 
-
 # Matched first: FastAPI tries routers in order, and passing the dozen before it cost the live push ~100 us
 # of the event loop's CPU a request (32 us when first; /tmp probe of the ASGI app), at hundreds a second.
 FIRST = ("ingest",)
