@@ -251,3 +251,20 @@ def test_a_dimension_comes_back_under_the_alias_asked_for(small):
         ("search", Decimal("180.00")),
         ("feed", Decimal("300.00")),
     ]
+
+
+def test_a_money_ratio_ending_in_half_a_fen_rounds_half_up(tmp_path):
+    # 1,147.72 + 1,147.73 = 2,295.45 over 2 orders is exactly 1,147.725: 四舍五入 gives 1,147.73. Rounding the
+    # DOUBLE quotient gave 1,147.72 (the double is 1,147.72499...), and Spark 1,147.73.
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        lines = {1: [(1, 1, "1147.72", "0", "40")], 2: [(1, 1, "1147.73", "0", "40")]}
+        insert(wh, "orders", [_order(oid, local(11, 0, oid), oid, "search", True, local(11, 0, 9), ls)
+                              for oid, ls in lines.items()])  # fmt: skip
+        insert(wh, "order_items", [
+            {"order_id": oid, "line_no": 1, "sku_id": 1, "quantity": 1, "list_price": Decimal(p),
+             "unit_price": Decimal(p), "promo_id": None, "discount_amount": Decimal(0), "unit_cost": Decimal(c)}
+            for oid, [(_, _, p, _, c)] in lines.items()
+        ])  # fmt: skip
+        assert one(wh, ["gmv_paid", "orders", "aov"]) == {
+            "gmv_paid": Decimal("2295.45"), "orders": 2, "aov": 1147.73,
+        }  # fmt: skip

@@ -31,22 +31,6 @@ pytestmark = pytest.mark.slow
 PERCENTILE_REL_TOL = 1e-9
 CATALOG = load_catalog()
 
-# Known gaps, by test id: each fails today for the reason given (strict: a fix makes the suite say so).
-HALF_FEN = (
-    "money ratio rounded as DOUBLE: an AOV whose exact value ends in half a fen (1147.725) rounds to 1147.72 "
-    "on DuckDB (the double is 1147.72499...) and 1147.73 on Spark (rounds the double's decimal string "
-    "HALF_UP); fix: round money ratios as DECIMAL in compile.py"
-)
-GAPS = {
-    "aov-hour": HALF_FEN,
-}  # fmt: skip
-
-
-def _xfail_gaps(ids: list[str]) -> list:
-    return [
-        pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=GAPS[i])) if i in GAPS else i for i in ids
-    ]
-
 
 @pytest.fixture(scope="session")
 def spark_session():
@@ -113,7 +97,7 @@ def compare(engines, query: MetricQuery) -> None:
 METRIC_IDS = [f"{m}-{shape}" for m in CATALOG.metrics for shape in ("total", "hour")]
 
 
-@pytest.mark.parametrize("case", _xfail_gaps(METRIC_IDS))
+@pytest.mark.parametrize("case", METRIC_IDS)
 def test_every_metric_agrees(engines, case):
     metric, shape = case.rsplit("-", 1)
     grain = "hour" if shape == "hour" else None
@@ -154,10 +138,6 @@ DIMENSION_CASES = {
         ["category_l1"], "day", [Filter(dimension="province", op="in", value=["浙江", "江苏"])],
     ),
 }  # fmt: skip
-# Known gaps inside a combination: (case, metric) -> reason. Those columns are checked by test_known_gap.
-COLUMN_GAPS = {
-    ("channel-hour", "aov"): HALF_FEN,
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -183,18 +163,7 @@ def combination_answers(engines):
 @pytest.mark.parametrize("case", list(DIMENSION_CASES))
 def test_dimension_combination_agrees(combination_answers, case):
     got, want, percentiles = combination_answers(case)
-    gaps = [m for (c, m) in COLUMN_GAPS if c == case]
-    assert_parity(got.drop_columns(gaps), want.drop_columns(gaps), percentiles)
-
-
-@pytest.mark.parametrize(
-    ("case", "metric"),
-    [pytest.param(c, m, marks=pytest.mark.xfail(strict=True, reason=r)) for (c, m), r in COLUMN_GAPS.items()],
-)
-def test_known_gap(combination_answers, case, metric):
-    got, want, percentiles = combination_answers(case)
-    keys = [k for k in want.column_names if k not in CATALOG.metrics]
-    assert_parity(got.select([*keys, metric]), want.select([*keys, metric]), percentiles)
+    assert_parity(got, want, percentiles)
 
 
 def test_previous_period_comparison_agrees(engines):
