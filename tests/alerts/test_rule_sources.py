@@ -5,17 +5,21 @@ stops `warroom serve` at once with its file:line problems; `warroom alerts` read
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import yaml
 
 from warroom.alerts.located import RuleFileError
+from warroom.alerts.overview import teams_of
+from warroom.alerts.rule_store import create_rule
 from warroom.alerts.rules import BaselineChange, Threshold
-from warroom.alerts.ruleset import parse_definition
+from warroom.alerts.ruleset import RuleSet, load_base, parse_definition
 from warroom.alerts.scheduler import alerting_scheduler
 from warroom.cli import main
 from warroom.config import Settings, get_settings
 from warroom.meta import open_metadata
+from warroom.meta.alert_rules import AlertRuleRow
 from warroom.metrics import load_catalog
 from warroom.warehouse import Warehouse
 
@@ -120,3 +124,28 @@ def test_a_rule_as_json_data_reads_like_the_file():
         parse_definition({"id": "Bad Id", "metric": "gmv_paid", "surprise": 1}, "body", **KNOWN)
     paths = {p.path for p in caught.value.problems}
     assert {"id", "surprise", "condition", "severity", "team"} <= paths
+
+
+def test_warroom_alerts_reads_the_api_rules_as_the_server_does(tmp_path, run):
+    meta = open_metadata(Settings(home=tmp_path / "home").metadata_sqlalchemy_url)
+    rule_set = RuleSet(load_base(None, **KNOWN), meta, known_channels=None, **KNOWN)
+    definition = yaml.safe_load(ONE_RULE)["rules"][0]
+    now = datetime.now(UTC)
+    with meta() as session:
+        create_rule(
+            session, rule_set, definition=definition, actor="root", role="admin", teams=teams_of("admin")
+        )
+        # What an older store may hold: the API refuses a built-in rule's id, but the base can change under it.
+        clash = definition | {"id": "payment_failure_spike"}
+        session.add(AlertRuleRow(id=clash["id"], team="tech", definition=clash, created_by="root", created_at=now,
+                                 updated_by="root", updated_at=now))  # fmt: skip
+        session.commit()
+    code, out = run("alerts", "list")
+    assert code == 0
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.count("│") > 5
+    ]
+    sources = {row[0]: row[-1] for row in rows}
+    assert sources["slow_checkout"] == "api" and sources["payment_failure_spike"] == "builtin"
+    assert [row[0] for row in rows].count("payment_failure_spike") == 1
+    assert "skipped stored rule payment_failure_spike: its id is also a rule of" in out

@@ -36,17 +36,18 @@ class BasePack:
     definitions: dict[str, dict[str, Any]]
 
 
-def load_base(rule_file: Path | None, **known: Collection[str] | None) -> BasePack:
-    """WARROOM_ALERT_RULES's file if set, else the built-in pack; a bad file raises RuleFileError."""
+def load_base(
+    rule_file: Path | None, named: str = "WARROOM_ALERT_RULES", **known: Collection[str] | None
+) -> BasePack:
+    """The file if given (`named`: where it was given, for the error), else the built-in pack; a bad file
+    raises RuleFileError."""
     if rule_file is None:
         text, source, where = builtin_text(), "builtin", BUILTIN_SOURCE
     else:
         try:
             text = rule_file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise UserError(
-                f"cannot read alert rule file {rule_file} (WARROOM_ALERT_RULES): {exc.strerror}"
-            ) from None
+            raise UserError(f"cannot read alert rule file {rule_file} ({named}): {exc.strerror}") from None
         source, where = "file", str(rule_file)
     rules = parse_rules(text, where, **known)
     written = {d["id"]: _json_safe(d) for d in yaml.safe_load(text)["rules"]}
@@ -120,7 +121,8 @@ class RuleSet:
 
     @property
     def errors(self) -> list[str]:
-        """'rule_id: what is wrong' for every stored rule that no longer parses (skipped, not evaluated)."""
+        """'rule_id: what is wrong' for every stored rule that is skipped (no longer parses, or its id is
+        the base pack's)."""
         return [f"{e.id}: {e.error}" for e in self.stored.values() if e.error]
 
     def base_ids(self) -> set[str]:
@@ -147,11 +149,15 @@ class RuleSet:
 
     def _entry(self, row: AlertRuleRow) -> RuleEntry:
         rule, error = None, None
-        try:
-            rule = parse_definition(row.definition, f"api rule {row.id}", **self.known)
-        except RuleFileError as exc:
-            error = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
-            log.error("stored alert rule %s no longer parses and is skipped: %s", row.id, error)
+        if row.id in self.base_ids():  # the API refuses such ids, but the base can change under a store
+            error = f"its id is also a rule of {self.base.where}, which is evaluated instead; rename one"
+        else:
+            try:
+                rule = parse_definition(row.definition, f"api rule {row.id}", **self.known)
+            except RuleFileError as exc:
+                error = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+        if error:
+            log.error("stored alert rule %s is skipped: %s", row.id, error)
         stamps = dict(created_by=row.created_by, created_at=row.created_at, updated_by=row.updated_by,
                       updated_at=row.updated_at)  # fmt: skip
         return RuleEntry(row.id, "api", row.team, row.definition, rule, error, **stamps)

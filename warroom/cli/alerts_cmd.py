@@ -1,7 +1,7 @@
 """`warroom alerts list|check|backtest|silence|ack|outbox`: the alert rules, run now or over history.
 
-The rules are a file given with --rules, else the file WARROOM_ALERT_RULES names, else the built-in Double 11
-pack (warroom/alerts/rulepack.yaml). States,
+The rules are what the server evaluates: a file given with --rules, else the file WARROOM_ALERT_RULES names,
+else the built-in Double 11 pack (warroom/alerts/rulepack.yaml), plus the rules stored through the API. States,
 silences, acks and the outbox live in the metadata store; `check` runs one tick (evaluate, store, write the
 outbox) and `outbox --send` drains the outbox to the channels of WARROOM_ALERT_CHANNELS.
 """
@@ -14,10 +14,11 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from sqlalchemy import select
 
-from warroom.alerts import builtin_rules, load_rules, parse_matcher
+from warroom.alerts import parse_matcher
 from warroom.alerts.backtest import backtest
 from warroom.alerts.channels import load_channels
 from warroom.alerts.rules import Rule, parse_duration
+from warroom.alerts.ruleset import RuleSet, load_base
 from warroom.alerts.scheduler import labels_key, send_outbox, tick
 from warroom.cli import app
 from warroom.cli.room_clock import room_now
@@ -43,11 +44,24 @@ ROOM_AT_OPTION = typer.Option(
 )
 
 
-def _rules(path: Path | None) -> tuple[Rule, ...]:
-    """--rules, else WARROOM_ALERT_RULES, else the built-in pack (API rules live in the running server)."""
-    path = path or Settings().alert_rules
-    known = {"known_metrics": load_catalog().metrics}
-    return load_rules(path, **known) if path else builtin_rules(**known)
+def _rule_set(path: Path | None, settings: Settings) -> RuleSet:
+    """--rules, else WARROOM_ALERT_RULES, else the built-in pack; and the rules stored through the API (read
+    from the metadata store, as the server reads them). A stored rule that is skipped is said so."""
+    known = load_catalog().metrics
+    if path is not None:
+        base = load_base(path, "--rules", known_metrics=known)
+    else:
+        base = load_base(settings.alert_rules, known_metrics=known)
+    meta = open_metadata(settings.metadata_sqlalchemy_url)
+    rule_set = RuleSet(base, meta, known_metrics=known, known_channels=None)
+    rule_set.refresh()
+    for error in rule_set.errors:
+        console.print(f"[yellow]skipped[/yellow] stored rule {error}")
+    return rule_set
+
+
+def _rules(path: Path | None, settings: Settings) -> tuple[Rule, ...]:
+    return _rule_set(path, settings).rules
 
 
 def _local(t: datetime, settings: Settings) -> str:
@@ -56,13 +70,16 @@ def _local(t: datetime, settings: Settings) -> str:
 
 @alerts_app.command("list")
 def alerts_list(rules: Path = RULES_OPTION) -> None:
-    """The rules: metric, condition, owner team, severity, channels."""
-    table = RichTable("id", "metric", "by", "condition", "window", "for", "severity", "team", "channels")
-    for r in _rules(rules):
-        table.add_row(
-            r.id, r.metric, ",".join(r.by), type(r.condition).__name__.lower(), str(r.window),
-            str(r.hold_for), r.severity, r.team, ",".join(r.channels),
-        )  # fmt: skip
+    """The rules: metric, condition, owner team, severity, channels, and where each is defined."""
+    table = RichTable(
+        "id", "metric", "by", "condition", "window", "for", "severity", "team", "channels", "source"
+    )
+    for e in _rule_set(rules, Settings()).entries():
+        if (r := e.rule) is not None:
+            table.add_row(
+                r.id, r.metric, ",".join(r.by), type(r.condition).__name__.lower(), str(r.window),
+                str(r.hold_for), r.severity, r.team, ",".join(r.channels), e.source,
+            )  # fmt: skip
     console.print(table)
 
 
@@ -78,7 +95,11 @@ def alerts_check(
     now = parse_time(at, settings.tz, "--at") if at else datetime.now(UTC)
     warehouse = Warehouse(settings.warehouse_path, read_only=True)
     report = tick(
-        warehouse, open_metadata(settings.metadata_sqlalchemy_url), _rules(rules), now, tz=settings.tz
+        warehouse,
+        open_metadata(settings.metadata_sqlalchemy_url),
+        _rules(rules, settings),
+        now,
+        tz=settings.tz,
     )
     console.print(
         f"{report.rules} rules evaluated at {_local(report.at, settings)}: {report.notifications} notifications, "
@@ -105,7 +126,7 @@ def alerts_backtest(
     except ValueError as exc:
         raise UserError(f"--step: {exc}") from None
     warehouse = Warehouse(settings.warehouse_path, read_only=True)
-    notes = backtest(warehouse, _rules(rules), start, end, tz=settings.tz, step=every)
+    notes = backtest(warehouse, _rules(rules, settings), start, end, tz=settings.tz, step=every)
     table = RichTable("at", "kind", "rule", "labels", "team", "channels", "severity", "message")
     for n in notes:
         table.add_row(
