@@ -3,15 +3,12 @@ and repurchase with the customers most at risk of churning (warroom.analyses.ops
 
 Both read every customer's whole purchase history and fit a model, which takes far longer than the live
 panels and changes slowly. So each viewer policy's panels are recomputed only once the room's clock has
-moved REFRESH past the last computation and at least MIN_WALL real seconds have passed (a replay at 60x
-would otherwise refit every 10 s); the panel says as of when. The board's filters do not apply (a segment
-is a customer's, not a channel's), and the panels say so.
+moved 10 minutes past the last computation and at least a real minute has passed (a replay at 60x would
+otherwise refit every 10 s; warroom/web/boards/slow.py); the panel says as of when. The board's filters do not
+apply (a segment is a customer's, not a channel's), and the panels say so.
 """
 
-import time
-from collections import OrderedDict
 from datetime import timedelta
-from threading import Lock
 
 from warroom.analyses.ops.purchases import paid_orders
 from warroom.analyses.ops.retention import churn
@@ -19,37 +16,13 @@ from warroom.analyses.ops.scope import records
 from warroom.analyses.ops.segments import segments
 from warroom.analyses.overview import day_start
 from warroom.web.boards.board import BoardRequest
+from warroom.web.boards.slow import Slow
 
-REFRESH = timedelta(minutes=10)
-MIN_WALL = 60.0  # seconds
 AT_RISK = 10  # customers listed
-_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # (warehouse, policy) -> (room time, wall time, panels)
-_CACHE_SIZE = 32
-_LOCK = Lock()
-
-
-def customer_panels(req: BoardRequest) -> dict[str, dict]:
-    """{"segments": {...}, "churn": {...}}, from the cache unless it is due (see the module's doc)."""
-    if req.fresh:  # asked to run every statement (a panel's SQL): no cache
-        return _compute(req)
-    key = (id(req.warehouse), repr(req.principal))
-    with _LOCK:
-        cached = _CACHE.get(key)
-    if cached is not None:
-        room, wall, panels = cached
-        moved = req.now - room
-        if timedelta(0) <= moved < REFRESH or time.monotonic() - wall < MIN_WALL:
-            return panels
-    panels = _compute(req)
-    with _LOCK:
-        _CACHE[key] = (req.now, time.monotonic(), panels)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return panels
 
 
 def _compute(req: BoardRequest) -> dict[str, dict]:
+    """{"segments": {...}, "churn": {...}}."""
     ignored = sorted(req.filters)
     # One read of the whole purchase history for both: it is the larger part of their cost.
     orders = paid_orders(req.warehouse, end=req.now, tz=req.tz, principal=req.principal)
@@ -79,6 +52,10 @@ def _compute(req: BoardRequest) -> dict[str, dict]:
             "ignored_filters": ignored,
         },
     }
+
+
+# Recomputed once the room's clock has moved 10 minutes and a real minute has passed (the module's doc).
+customer_panels = Slow(_compute, refresh=timedelta(minutes=10), min_wall=60.0)
 
 
 def _t(zh: str, en: str) -> dict[str, str]:
