@@ -500,6 +500,24 @@ def _scan(
     return t.group_by(**by).aggregate(**aggs) if by else t.aggregate(**aggs)
 
 
+def distinct_values(catalog: Catalog, table: str, dims: Sequence[str], metric: str) -> ir.Table:
+    """The distinct (UTC minute, dims..., value) of a count_distinct metric: what its count per minute counts.
+    A rollup keeps them (warroom/metrics/rollups.py) so that new rows add only the values not seen before."""
+    leaf = catalog.metrics[metric]
+    dim_trees = [catalog.dimension(d).on[table] for d in dims]  # type: ignore[union-attr]
+    t = view.joined(catalog, table, [*dim_trees, leaf.expr, leaf.filter, leaf.time])
+    value = view.compile_expr(catalog, t, leaf.expr)  # type: ignore[arg-type]
+    conditions = [value.notnull()]  # a count of distinct values does not count NULL
+    if leaf.filter is not None:
+        conditions.append(view.compile_expr(catalog, t, leaf.filter))
+    columns = {
+        "time": _bucket(view.compile_expr(catalog, t, leaf.time), "minute", timedelta(0)),  # type: ignore[arg-type]
+        **{d: view.dimension_value(catalog, t, table, d) for d in dims},
+        "value": value,
+    }
+    return t.filter(*conditions).select(**columns).distinct()
+
+
 def _implied(leaf: Metric, bounded: bool) -> bool:
     """True when the leaf's filter is `notnull(<its time column>)` and the scan bounds that column: the
     range already drops the nulls, and an aggregate FILTER that is always true still costs DuckDB's hash

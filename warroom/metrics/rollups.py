@@ -13,10 +13,12 @@ join (order lines timed by their order's paid_at) are found through the joined t
 as ingest does it: an update moves no row out of a minute except from "no time" (unpaid) into one; a
 dimension table (products, channels) that changes, or marks that go backwards (rows deleted and rowids
 renumbered), make a full rebuild.
-Where every metric is an integer or decimal count or sum over a table that only appends (events, payments),
-a refresh instead aggregates only the rows above the mark and adds them into their minutes (_add_new_rows):
-its cost follows what arrived, not what the minutes hold. Distinct counts, percentiles, float sums and
-upserted or joined facts still re-aggregate their touched minutes.
+Where every metric is an integer or decimal count or sum, or a distinct count, over a table that only
+appends (events, payments), a refresh instead aggregates only the rows above the mark and adds them into
+their minutes (_add_new_rows); a distinct count grows by the values its minute had not seen, which the
+rollup keeps beside it (rollup_<name>__<metric>: minute, dims, value). Its cost follows what arrived, not
+what the minutes hold. Percentiles, float sums and upserted or joined facts still re-aggregate their
+touched minutes.
 Measured (scale 10, 10M events): finding the minutes of the rows above a mark costs 2-9 ms, where comparing
 per-minute counts of the whole table costs 420 ms (and date_trunc on TIMESTAMPTZ 7 s, so minutes are found
 by epoch arithmetic).
@@ -37,12 +39,13 @@ from warroom.errors import UserError
 from warroom.metrics import expr as ex
 from warroom.metrics.cache import Compiled
 from warroom.metrics.catalog import Catalog
-from warroom.metrics.compile import bound_values, compile_query
+from warroom.metrics.compile import bound_values, compile_query, distinct_values
 from warroom.metrics.query import MetricQuery
 from warroom.schema import TABLES
 from warroom.warehouse import Warehouse
 
 STATE_TABLE = "rollup_state"
+LAYOUT = 2  # what a rollup stores beside its table; a change rebuilds every rollup (2: distinct values kept)
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,12 @@ class Rollup:
         return ibis.table(_schema(catalog, self), name=self.table_name)
 
     def signature(self) -> str:
-        return hashlib.sha256(repr((self.metrics, self.dims, self.table, self.time)).encode()).hexdigest()[
-            :16
-        ]
+        key = (self.metrics, self.dims, self.table, self.time, LAYOUT)
+        return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+
+    def seen_table(self, metric: str) -> str:
+        """Where an addable rollup keeps the distinct values a count_distinct metric has counted."""
+        return f"{self.table_name}__{metric}"
 
 
 # The hot metrics of the team boards. One dimension per rollup: at scale 10 a minute holds ~210 events, so
@@ -305,6 +311,11 @@ def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources
             cursor.execute(
                 f"CREATE OR REPLACE TABLE {rollup.table_name} AS {_compiled(catalog, rollup, False).sql}"
             )
+            if _addable(catalog, rollup, src):
+                for m in _distinct(catalog, rollup):
+                    cursor.execute(
+                        f"CREATE OR REPLACE TABLE {rollup.seen_table(m)} AS {_values_sql(catalog, rollup, m)}"
+                    )
             done = -1
         elif _addable(catalog, rollup, src):
             done = _add_new_rows(cursor, catalog, rollup, state["marks"][src.table])  # type: ignore[index]
@@ -333,16 +344,32 @@ def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources
 def _addable(catalog: Catalog, rollup: Rollup, src: Sources) -> bool:
     """Whether new rows can be added to the rollup rather than their minutes re-aggregated: every metric an
     integer or decimal count or sum (exact in any order; a float sum would differ in its last bits from the
-    raw tables' answer), over a table that only ever appends (a key that upserts replaces rows below the
-    mark) and reaches no other fact, timed by a required column (no NULL minute)."""
+    raw tables' answer) or a distinct count (its values kept, see _add_new_rows), over a table that only ever
+    appends (a key that upserts replaces rows below the mark) and reaches no other fact, timed by a required
+    column (no NULL minute)."""
     spec = TABLES[rollup.table]
     if src.facts or spec.upsert or not spec.column(src.time_sql.rpartition(".")[2]).required:
         return False
     types = _schema(catalog, rollup)
     return all(
-        catalog.metrics[m].agg in ("count", "sum") and (types[m].is_integer() or types[m].is_decimal())
+        catalog.metrics[m].agg == "count_distinct"
+        or (catalog.metrics[m].agg in ("count", "sum") and (types[m].is_integer() or types[m].is_decimal()))
         for m in rollup.metrics
     )
+
+
+def _distinct(catalog: Catalog, rollup: Rollup) -> list[str]:
+    return [m for m in rollup.metrics if catalog.metrics[m].agg == "count_distinct"]
+
+
+_VALUES: dict[tuple[int, Rollup, str], str] = {}
+
+
+def _values_sql(catalog: Catalog, rollup: Rollup, metric: str) -> str:
+    key = (id(catalog), rollup, metric)
+    if key not in _VALUES:
+        _VALUES[key] = Compiled.of(distinct_values(catalog, rollup.table, rollup.dims, metric)).sql
+    return _VALUES[key]
 
 
 def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
@@ -357,6 +384,8 @@ def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
     cursor.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_new AS {new_rows} SELECT * FROM ({_compiled(catalog, rollup, False).sql})"
     )
+    for m in _distinct(catalog, rollup):
+        _count_unseen(cursor, catalog, rollup, m, new_rows)
     keys = ", ".join(f'"{k}"' for k in ("time", *rollup.dims))
     sums = ", ".join(f'sum("{m}") AS "{m}"' for m in rollup.metrics)
     columns = ", ".join(f'"{c}"' for c in _schema(catalog, rollup).names)
@@ -371,6 +400,36 @@ def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
     (done,) = cursor.execute(f"SELECT count(*) FROM ({minutes})").fetchone()
     cursor.execute("DROP TABLE _rollup_new; DROP TABLE _rollup_sum")
     return done
+
+
+def _count_unseen(cursor, catalog: Catalog, rollup: Rollup, metric: str, new_rows: str) -> None:
+    """Make _rollup_new's `metric` column count only the values its minute had not seen, and keep them.
+
+    A distinct count cannot be added up, but the values behind it can: the new rows' distinct (minute, dims,
+    value) less those the rollup's seen-table holds are exactly what each minute's count grows by. The
+    anti join reads only the touched minutes of the seen-table (constant bounds: its row groups are skipped
+    by their min/max), so a refresh costs the new rows and those minutes' values, not the minutes' rows: at
+    500k events/s a minute holds 30M rows and ~50k distinct customers."""
+    seen, keys = rollup.seen_table(metric), ("time", *rollup.dims)
+    cursor.execute(
+        f"CREATE OR REPLACE TEMP TABLE _seen_new AS {new_rows} SELECT * FROM ({_values_sql(catalog, rollup, metric)})"
+    )
+    lo, hi = cursor.execute("SELECT min(time), max(time) FROM _seen_new").fetchone()
+    same = " AND ".join(f'n."{k}" IS NOT DISTINCT FROM s."{k}"' for k in (*keys, "value"))
+    cursor.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _seen_fresh AS SELECT n.* FROM _seen_new n
+            ANTI JOIN (SELECT * FROM {seen} WHERE time BETWEEN ? AND ?) s ON {same}""",
+        [lo, hi],
+    )
+    cursor.execute(f"INSERT INTO {seen} SELECT * FROM _seen_fresh")
+    match = " AND ".join(f'r."{k}" IS NOT DISTINCT FROM c."{k}"' for k in keys)
+    listed = ", ".join(f'"{k}"' for k in keys)
+    cursor.execute(f'UPDATE _rollup_new SET "{metric}" = 0')
+    cursor.execute(
+        f"""UPDATE _rollup_new r SET "{metric}" = c.n
+            FROM (SELECT {listed}, count(*) AS n FROM _seen_fresh GROUP BY ALL) c WHERE {match}"""
+    )
+    cursor.execute("DROP TABLE _seen_new; DROP TABLE _seen_fresh")
 
 
 def _touched(cursor, src: Sources, marks: dict[str, int]) -> list[datetime]:
