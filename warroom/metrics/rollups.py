@@ -288,7 +288,7 @@ def _marks(cursor, tables: tuple[str, ...]) -> dict[str, int]:
 
 
 def refresh(warehouse: Warehouse, catalog: Catalog, rollup: Rollup, src: Sources | None = None) -> int:
-    """Bring one rollup up to date; returns the minutes re-aggregated (-1: rebuilt whole). Call under the
+    """Bring one rollup up to date; returns the minutes refreshed (-1: rebuilt whole). Call under the
     warehouse's rollup lock."""
     src = src or sources(catalog, rollup)
     cursor = warehouse.cursor()
@@ -408,8 +408,7 @@ def _count_unseen(cursor, catalog: Catalog, rollup: Rollup, metric: str, new_row
     A distinct count cannot be added up, but the values behind it can: the new rows' distinct (minute, dims,
     value) less those the rollup's seen-table holds are exactly what each minute's count grows by. The
     anti join reads only the touched minutes of the seen-table (constant bounds: its row groups are skipped
-    by their min/max), so a refresh costs the new rows and those minutes' values, not the minutes' rows: at
-    500k events/s a minute holds 30M rows and ~50k distinct customers."""
+    by their min/max), so a refresh costs the new rows and those minutes' values, not the minutes' rows."""
     seen, keys = rollup.seen_table(metric), ("time", *rollup.dims)
     cursor.execute(
         f"CREATE OR REPLACE TEMP TABLE _seen_new AS {new_rows} SELECT * FROM ({_values_sql(catalog, rollup, metric)})"
