@@ -49,3 +49,31 @@ def run_in_own_loop(coroutine):
 @pytest.fixture
 def run_async():
     return run_in_own_loop
+
+
+@pytest.fixture
+def run_cli(tmp_path, monkeypatch, capsys):
+    """`warroom ARGS...` through the real entry point, in this process, over a fresh home: (exit code, stdout,
+    stderr). The process-wide settings are read afresh for each call (get_settings is cached by whatever ran
+    first: a `serve` that saw no WARROOM_ALERT_RULES would serve for good) and for the tests after this one."""
+    import sys
+
+    from warroom.cli import main
+    from warroom.config import get_settings
+
+    monkeypatch.setenv("WARROOM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")  # Rich tables: no wrapping in the captured output
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["warroom", *args])
+        get_settings.cache_clear()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()

@@ -1,33 +1,18 @@
 """`warroom users` and `warroom tokens` through the real entry point: output, exit codes, errors."""
 
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from warroom.access import Action, TokenRefused, list_tokens, recent_audit, verify_token
-from warroom.cli import main
 from warroom.config import Settings
 from warroom.meta import open_metadata
 
 
 @pytest.fixture
-def run(metadata_url, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("WARROOM_HOME", str(tmp_path / "home"))
+def run(run_cli, metadata_url, monkeypatch):
     monkeypatch.setenv("WARROOM_METADATA_URL", metadata_url)
-    monkeypatch.setenv("COLUMNS", "200")  # Rich tables: no wrapping in the captured output
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["warroom", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return run_cli
 
 
 def test_users_add_list_grant_disable(run, metadata_url):

@@ -16,8 +16,7 @@ from warroom.alerts.rule_store import create_rule
 from warroom.alerts.rules import BaselineChange, Threshold
 from warroom.alerts.ruleset import RuleSet, load_base, parse_definition
 from warroom.alerts.scheduler import alerting_scheduler
-from warroom.cli import main
-from warroom.config import Settings, get_settings
+from warroom.config import Settings
 from warroom.meta import open_metadata
 from warroom.meta.alert_rules import AlertRuleRow
 from warroom.metrics import load_catalog
@@ -39,25 +38,14 @@ BROKEN = ONE_RULE.replace("latency_p99", "latency_p98").replace('">"', '"=>"')
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("WARROOM_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
+def run(run_cli):
+    """run_cli with stdout and stderr as one text: (exit code, output)."""
 
     def _run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["warroom", *args])
-        # `serve` reads the process-wide settings, cached by whatever ran first (the metric layer): without
-        # this it would see no WARROOM_ALERT_RULES and start serving for good
-        get_settings.cache_clear()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
+        code, out, err = run_cli(*args)
         return code, out + err
 
-    yield _run
-    get_settings.cache_clear()  # nor may later tests see this test's home
+    return _run
 
 
 def test_the_server_evaluates_the_file_instead_of_the_pack(tmp_path):
