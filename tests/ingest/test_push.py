@@ -18,7 +18,7 @@ from warroom.meta import open_metadata
 from warroom.schema import TABLES
 from warroom.warehouse import Warehouse
 from warroom.web.app import create_app
-from warroom.web.routes.ingest import body_limit
+from warroom.web.routes.ingest import INLINE_ARROW_BYTES, body_limit
 from warroom.web.runtime import Runtime
 
 from .conftest import event_row, order_row
@@ -280,3 +280,19 @@ def test_concurrent_pushers_lose_and_double_nothing(client):
     for t in threads:
         t.join(timeout=60)
     assert sql(client, "SELECT count(*), count(DISTINCT event_id) FROM events") == [(400, 400)]
+
+
+def test_an_arrow_body_over_the_inline_size_is_validated_in_a_preparer_and_loads_the_same(client):
+    """Arrow bodies up to INLINE_ARROW_BYTES are validated on the event loop, bigger ones in the pool: the two
+    paths answer alike, rejects listed by row."""
+    rows = [event_row(10 + i, event_type="bogus" if i == 7 else "view") for i in range(40_000)]
+    big, small = arrow(pa.Table.from_pylist(rows)), arrow(pa.Table.from_pylist(rows[:20]))
+    assert len(small) < INLINE_ARROW_BYTES < len(big)
+    for body in (small, big):
+        r = post(client, body, ARROW)
+        assert r.status_code == 200, r.text
+        assert [(x["row"], x["column"], x["rule"]) for x in r.json()["rejects"]] == [
+            (8, "event_type", "enum")
+        ]
+    assert sql(client, "SELECT count(*) FROM events") == [(40_000 - 1,)]
+    assert r.json()["duplicates"] == 19  # the small body's rows, sent again in the big one
