@@ -82,7 +82,7 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 class Warehouse:
-    """The warehouse file and a lock that serialises writers inside this process.
+    """The warehouse file, and the locks that serialise its writers and its rollup refreshes in this process.
 
     DuckDB connections are not safe to share between threads; each thread takes its own cursor()
     from the one database connection, which shares the same database instance.
