@@ -15,11 +15,11 @@ Keys (warroom.schema Table.key) decide what a repeat is:
 
 Cost of finding repeats: the batch's keys are looked up with a semi join (an anti join, inserting) whose key
 columns are also bounded by the batch's min/max as constants, so DuckDB skips row groups by their min/max
-(zonemaps). Measured on this
-machine, 10k-row batch against a 10M-row events table: 1.8 ms when ids grow with time (the simulator's), 22 ms
-for random 62-bit ids (a full scan), against 41-44 ms for a plain anti join either way. An ART index (UNIQUE)
-was rejected: with random ids it made a 10k insert 30x slower (184 ms vs 6 ms) and ON CONFLICT took 815 ms,
-and its NULL-is-distinct rule does not fit marketing_spend's nullable promo_id key.
+(zonemaps). Measured on this machine, 10k-row batch against a 10M-row events table: 1.8 ms when ids grow with
+time (the simulator's), 22 ms for random 62-bit ids (a full scan), against 41-44 ms for a plain anti join
+either way. An ART index (UNIQUE) was rejected: with random ids it made a 10k insert 30x slower (184 ms vs
+6 ms) and ON CONFLICT took 815 ms, and its NULL-is-distinct rule does not fit marketing_spend's nullable
+promo_id key.
 """
 
 import time
