@@ -28,10 +28,11 @@ from warroom.metrics import MetricQuery, load_catalog, run_query
 from warroom.schema import TABLES
 from warroom.simulate import simulate
 from warroom.warehouse import Warehouse
+from warroom.warehouse.duck import ARROW_COPY_WARNING
 
 TZ = ZoneInfo("Asia/Shanghai")
 # The hand SQL is fetched as Warehouse.read fetches, which DuckDB warns copies the rows (measured faster).
-warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+warnings.filterwarnings("ignore", ARROW_COPY_WARNING, UserWarning)
 DAY = datetime(2026, 11, 11, tzinfo=TZ)
 NOW = datetime(2026, 11, 11, 14, 23, 17, tzinfo=TZ)  # mid-afternoon of the sale day
 

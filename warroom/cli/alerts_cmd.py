@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.alerts import parse_matcher
 from warroom.alerts.backtest import backtest
 from warroom.alerts.channels import load_channels
-from warroom.alerts.rules import Rule, parse_duration
+from warroom.alerts.rules import parse_duration
 from warroom.alerts.ruleset import RuleSet, load_base
 from warroom.alerts.scheduler import labels_key, send_outbox, tick
 from warroom.cli import app
@@ -44,24 +45,17 @@ ROOM_AT_OPTION = typer.Option(
 )
 
 
-def _rule_set(path: Path | None, settings: Settings) -> RuleSet:
+def _rule_set(path: Path | None, settings: Settings, meta: sessionmaker[Session]) -> RuleSet:
     """--rules, else WARROOM_ALERT_RULES, else the built-in pack; and the rules stored through the API (read
     from the metadata store, as the server reads them). A stored rule that is skipped is said so."""
     known = load_catalog().metrics
-    if path is not None:
-        base = load_base(path, "--rules", known_metrics=known)
-    else:
-        base = load_base(settings.alert_rules, known_metrics=known)
-    meta = open_metadata(settings.metadata_sqlalchemy_url)
+    named = "--rules" if path is not None else "WARROOM_ALERT_RULES"
+    base = load_base(path or settings.alert_rules, named, known_metrics=known)
     rule_set = RuleSet(base, meta, known_metrics=known, known_channels=None)
     rule_set.refresh()
     for error in rule_set.errors:
         console.print(f"[yellow]skipped[/yellow] stored rule {error}")
     return rule_set
-
-
-def _rules(path: Path | None, settings: Settings) -> tuple[Rule, ...]:
-    return _rule_set(path, settings).rules
 
 
 def _local(t: datetime, settings: Settings) -> str:
@@ -74,7 +68,8 @@ def alerts_list(rules: Path = RULES_OPTION) -> None:
     table = RichTable(
         "id", "metric", "by", "condition", "window", "for", "severity", "team", "channels", "source"
     )
-    for e in _rule_set(rules, Settings()).entries():
+    settings = Settings()
+    for e in _rule_set(rules, settings, open_metadata(settings.metadata_sqlalchemy_url)).entries():
         if (r := e.rule) is not None:
             table.add_row(
                 r.id, r.metric, ",".join(r.by), type(r.condition).__name__.lower(), str(r.window),
@@ -94,13 +89,8 @@ def alerts_check(
     settings = Settings()
     now = parse_time(at, settings.tz, "--at") if at else datetime.now(UTC)
     warehouse = Warehouse(settings.warehouse_path, read_only=True)
-    report = tick(
-        warehouse,
-        open_metadata(settings.metadata_sqlalchemy_url),
-        _rules(rules, settings),
-        now,
-        tz=settings.tz,
-    )
+    meta = open_metadata(settings.metadata_sqlalchemy_url)
+    report = tick(warehouse, meta, _rule_set(rules, settings, meta).rules, now, tz=settings.tz)
     console.print(
         f"{report.rules} rules evaluated at {_local(report.at, settings)}: {report.notifications} notifications, "
         f"{report.outbox_rows} outbox rows written"
@@ -126,7 +116,10 @@ def alerts_backtest(
     except ValueError as exc:
         raise UserError(f"--step: {exc}") from None
     warehouse = Warehouse(settings.warehouse_path, read_only=True)
-    notes = backtest(warehouse, _rules(rules, settings), start, end, tz=settings.tz, step=every)
+    meta = open_metadata(settings.metadata_sqlalchemy_url)
+    notes = backtest(
+        warehouse, _rule_set(rules, settings, meta).rules, start, end, tz=settings.tz, step=every
+    )
     table = RichTable("at", "kind", "rule", "labels", "team", "channels", "severity", "message")
     for n in notes:
         table.add_row(

@@ -19,8 +19,8 @@ _THREAD = threading.local()
 # path con.sql(...).to_arrow_table() parses and binds each statement once to describe it and again to run it:
 # 0.5-1.9 ms of a metric query's 1.8-4.9 ms of fixed cost (its SQL over an empty range); and 100 / 10k / 1M
 # rows came back in 1.0 / 2.0 / 49.5 ms this way vs 1.2 / 2.9 / 68.8 ms through a relation.
-_ARROW_COPY_WARNING = "Arrow output on a DB-API result"
-warnings.filterwarnings("ignore", _ARROW_COPY_WARNING, UserWarning, __name__)
+ARROW_COPY_WARNING = "Arrow output on a DB-API result"
+warnings.filterwarnings("ignore", ARROW_COPY_WARNING, UserWarning, __name__)
 
 
 def reads_in_this_thread() -> int:
