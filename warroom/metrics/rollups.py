@@ -381,10 +381,15 @@ def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
     and re-aggregating it on every live read would never catch up."""
     table, target = rollup.table, rollup.table_name
     new_rows = f'WITH "{table}" AS NOT MATERIALIZED (SELECT * FROM main."{table}" WHERE rowid > {int(mark)})'
+    distinct = _distinct(catalog, rollup)
+    # The new rows' distinct counts are not what a minute grows by (_count_unseen is): leave them out of the
+    # aggregate, where they cost 150-200 ms of 500k new events against 9 ms for the counts (/tmp probe).
+    counts = [m for m in rollup.metrics if m not in distinct]
+    delta = Rollup(rollup.name, tuple(counts), rollup.dims, rollup.table, rollup.time) if counts else rollup
     cursor.execute(
-        f"CREATE OR REPLACE TEMP TABLE _rollup_new AS {new_rows} SELECT * FROM ({_compiled(catalog, rollup, False).sql})"
+        f"CREATE OR REPLACE TEMP TABLE _rollup_new AS {new_rows} SELECT * FROM ({_compiled(catalog, delta, False).sql})"
     )
-    for m in _distinct(catalog, rollup):
+    for m in distinct:
         _count_unseen(cursor, catalog, rollup, m, new_rows)
     keys = ", ".join(f'"{k}"' for k in ("time", *rollup.dims))
     sums = ", ".join(f'sum("{m}") AS "{m}"' for m in rollup.metrics)
@@ -403,7 +408,7 @@ def _add_new_rows(cursor, catalog: Catalog, rollup: Rollup, mark: int) -> int:
 
 
 def _count_unseen(cursor, catalog: Catalog, rollup: Rollup, metric: str, new_rows: str) -> None:
-    """Make _rollup_new's `metric` column count only the values its minute had not seen, and keep them.
+    """Give _rollup_new a `metric` column counting only the values its minute had not seen, and keep them.
 
     A distinct count cannot be added up, but the values behind it can: the new rows' distinct (minute, dims,
     value) less those the rollup's seen-table holds are exactly what each minute's count grows by. The
@@ -423,6 +428,7 @@ def _count_unseen(cursor, catalog: Catalog, rollup: Rollup, metric: str, new_row
     cursor.execute(f"INSERT INTO {seen} SELECT * FROM _seen_fresh")
     match = " AND ".join(f'r."{k}" IS NOT DISTINCT FROM c."{k}"' for k in keys)
     listed = ", ".join(f'"{k}"' for k in keys)
+    cursor.execute(f'ALTER TABLE _rollup_new ADD COLUMN IF NOT EXISTS "{metric}" BIGINT')
     cursor.execute(f'UPDATE _rollup_new SET "{metric}" = 0')
     cursor.execute(
         f"""UPDATE _rollup_new r SET "{metric}" = c.n
